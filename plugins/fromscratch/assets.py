@@ -1,0 +1,76 @@
+"""Serve front-end packages (fonts, KaTeX, Mermaid) from the site itself.
+
+Material loads Google Fonts and Mermaid from public CDNs by default; the site
+promises that nothing leaves the reader's origin. The files come from
+`node_modules` (installed by `npm ci`) and are added to MkDocs' file list, so
+`mkdocs build` copies them and `mkdocs serve` watches nothing extra.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+
+VENDOR_ROOT = "assets/vendor"
+
+
+@dataclass(frozen=True)
+class Package:
+    name: str  # npm name
+    slug: str  # folder under assets/vendor/
+    files: tuple[str, ...]  # paths inside the package; CSS pulls in what it references
+
+
+PACKAGES = (
+    Package(
+        "@fontsource/inter",
+        "inter",
+        ("latin-400.css", "latin-400-italic.css", "latin-500.css", "latin-600.css", "latin-700.css"),
+    ),
+    Package("@fontsource/space-grotesk", "space-grotesk", ("latin-500.css", "latin-700.css")),
+    Package("katex", "katex", ("dist/katex.min.css", "dist/katex.min.js", "dist/contrib/auto-render.min.js")),
+    Package("mermaid", "mermaid", ("dist/mermaid.min.js",)),
+)
+
+_CSS_URL = re.compile(r"url\(\s*['\"]?(?!data:|https?:|//)([^'\")?#]+)[^)]*\)")
+
+
+def package_dir(node_modules: Path, name: str) -> Path:
+    path = node_modules / name
+    if not (path / "package.json").is_file():
+        raise PluginError(
+            f"front-end package {name} is not installed in {node_modules}/: "
+            "run `make build` (or `npm ci --ignore-scripts`) first"
+        )
+    return path
+
+
+def vendor_files(node_modules: Path) -> dict[str, Path]:
+    """Map site paths (assets/vendor/...) to the files in node_modules that they serve."""
+    staged: dict[str, Path] = {}
+    for pkg in PACKAGES:
+        root = package_dir(node_modules, pkg.name)
+        todo = list(pkg.files)
+        while todo:
+            rel = posixpath.normpath(todo.pop())
+            if f"{VENDOR_ROOT}/{pkg.slug}/{rel}" in staged:
+                continue
+            src = root / rel
+            if not src.is_file():
+                raise PluginError(f"{pkg.name} has no file {rel}: reinstall with `npm ci --ignore-scripts`")
+            staged[f"{VENDOR_ROOT}/{pkg.slug}/{rel}"] = src
+            if rel.endswith(".css"):
+                for ref in _CSS_URL.findall(src.read_text(encoding="utf-8")):
+                    todo.append(posixpath.join(posixpath.dirname(rel), ref))
+    return staged
+
+
+def add_vendor_files(files: Files, config: MkDocsConfig, node_modules: Path) -> None:
+    for dest, src in vendor_files(node_modules).items():
+        files.append(File.generated(config, dest, abs_src_path=str(src)))

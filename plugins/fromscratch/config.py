@@ -1,0 +1,13 @@
+"""The plugin's options in mkdocs.yml: a wrong name or type is a clear config error."""
+
+from __future__ import annotations
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+
+class FromScratchConfig(base.Config):
+    # Rewrite and check root-absolute links such as /content/ch1-rag/overview/.
+    check_links = c.Type(bool, default=True)
+    # Where installed front-end packages (fonts, KaTeX, Mermaid) are read from.
+    node_modules = c.Type(str, default="node_modules")

@@ -1,0 +1,99 @@
+"""Root-absolute links (`/content/ch1-rag/overview/`) made relative and checked.
+
+The seed writes links from the site root, in Markdown and in raw HTML. Left as
+they are they break under a GitHub Pages project path (`/repo/`); MkDocs only
+rewrites relative `.md` links in Markdown. This rewrites every root-absolute
+`href`/`src` in a page's HTML to a path relative to that page, after checking
+that a page or file of the site is there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
+
+_ATTR = re.compile(r"""(?P<lead>\s(?:href|src)\s*=\s*)(?P<q>["'])(?P<url>/(?!/)[^"'<>]*)(?P=q)""", re.I)
+
+
+@dataclass
+class Link:
+    url: str  # as written, e.g. "/content/ch1-rag/overview/#top"
+    target: File | None
+    fragment: str
+
+
+def resolve(url: str, files: Files) -> Link:
+    """Find the page or file a root-absolute URL means."""
+    path, _, fragment = url.partition("#")
+    path = path.split("?", 1)[0].strip("/")
+    candidates = [path] if path else []
+    stem = path[:-3] if path.endswith(".md") else path
+    candidates += [f"{stem}.md", f"{stem}/index.md", f"{stem}/README.md", f"{stem}.ipynb"]
+    if not path:
+        candidates = ["index.md", "README.md"]
+    for candidate in candidates:
+        found = files.get_file_from_path(candidate)
+        if found is not None:
+            return Link(url, found, fragment)
+    return Link(url, None, fragment)
+
+
+def rewrite(html: str, page_url: str, files: Files) -> tuple[str, list[Link]]:
+    """Return the HTML with root-absolute links made relative, and every link found."""
+    links: list[Link] = []
+
+    def sub(m: re.Match[str]) -> str:
+        link = resolve(m["url"], files)
+        links.append(link)
+        if link.target is None:
+            return m.group()
+        rel = get_relative_url(link.target.url or ".", page_url)
+        if rel.endswith("/.") or rel == ".":
+            rel = rel[:-1] or "./"
+        new = rel + (f"#{link.fragment}" if link.fragment else "")
+        return f"{m['lead']}{m['q']}{new}{m['q']}"
+
+    return _ATTR.sub(sub, html), links
+
+
+def line_in_source(source: str, needle: str) -> int | None:
+    """The first line of the Markdown source that mentions `needle`, for error messages."""
+    for number, line in enumerate(source.splitlines(), 1):
+        if needle in line:
+            return number
+    trimmed = needle.rstrip("/")
+    if trimmed and trimmed != needle:
+        return line_in_source(source, trimmed)
+    return None
+
+
+class _IdCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("id", "name") and value:
+                self.ids.add(value)
+
+
+def anchor_ids(html: str) -> set[str]:
+    parser = _IdCollector()
+    parser.feed(html)
+    return parser.ids
+
+
+def broken_anchors(
+    pending: list[tuple[str, str, File, str]], ids_for: Callable[[File], set[str] | None]
+) -> Iterator[tuple[str, str, str]]:
+    """Yield (page, url, fragment) for links whose `#fragment` names no element of the target."""
+    for page, url, target, fragment in pending:
+        ids = ids_for(target)
+        if ids is not None and fragment not in ids:
+            yield page, url, fragment

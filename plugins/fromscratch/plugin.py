@@ -1,0 +1,90 @@
+"""The `fromscratch` MkDocs plugin: wires each module to the build events it needs."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from . import assets, links
+from .config import FromScratchConfig
+from .shortcodes.check import check_page
+from .shortcodes.context import PageContext, set_current_page
+
+log = logging.getLogger("mkdocs.plugins.fromscratch")
+
+EXTENSION = "fromscratch.shortcodes.ShortcodeExtension"
+
+
+class FromScratchPlugin(BasePlugin[FromScratchConfig]):
+    def __init__(self) -> None:
+        self._pending_anchors: list[tuple[str, str, File, str]] = []
+        self._ids: dict[str, set[str]] = {}
+
+    # -- configuration -----------------------------------------------------
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        macros = config.plugins.get("macros")
+        if macros is None:
+            raise PluginError("fromscratch needs mkdocs-macros: add `- macros:` under `plugins:` in mkdocs.yml")
+        if EXTENSION not in macros.config.get("j2_extensions", []):
+            raise PluginError(
+                f"add `j2_extensions: [{EXTENSION}]` to the macros plugin in mkdocs.yml "
+                "so the seed's {% shortcodes %} render"
+            )
+        self._root = Path(config.config_file_path).parent
+        return config
+
+    def on_pre_build(self, config: MkDocsConfig) -> None:
+        self._pending_anchors = []
+        self._ids = {}
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        assets.add_vendor_files(files, config, self._root / self.config.node_modules)
+        return files
+
+    # -- pages -------------------------------------------------------------
+    @event_priority(50)  # before mkdocs-macros renders the page
+    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        ctx = PageContext(page.file.src_uri, Path(config.docs_dir))
+        set_current_page(ctx)
+        source = page.file.content_string
+        offset = max(source.count("\n") - markdown.count("\n"), 0)
+        if page.meta.get("render_macros", True) is not False:
+            macros = config.plugins["macros"]
+            check_page(markdown, ctx, getattr(macros, "env", None), offset)
+        return markdown
+
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if not self.config.check_links:
+            return html
+        html, found = links.rewrite(html, page.url, files)
+        source = page.file.content_string
+        for link in found:
+            if link.target is None:
+                line = links.line_in_source(source, link.url)
+                where = f"docs/{page.file.src_uri}" + (f":{line}" if line else "")
+                log.warning(
+                    f"{where}: link to '{link.url}' points to no page or file of this site; "
+                    "fix the path (links from the site root start with /content/...)"
+                )
+            elif link.fragment:
+                self._pending_anchors.append((page.file.src_uri, link.url, link.target, link.fragment))
+        return html
+
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        self._ids[page.file.src_uri] = links.anchor_ids(output)
+        return output
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        set_current_page(None)
+
+        def ids_for(target: File) -> set[str] | None:
+            return self._ids.get(target.src_uri)
+
+        for page, url, fragment in links.broken_anchors(self._pending_anchors, ids_for):
+            log.warning(f"docs/{page}: link '{url}' names anchor #{fragment}, which that page does not have")

@@ -63,6 +63,13 @@ def test_fonts_and_scripts_are_self_hosted(built_site):
     assert foreign_resources(built_site.site, "https://learning-llms.github.io") == []
 
 
+def test_repository_link_does_not_call_the_github_api(built_site):
+    # Material's "source" component fetches stars and forks from api.github.com.
+    html = built_site.page("")
+    assert 'class="md-source"' in html
+    assert 'data-md-component="source"' not in html
+
+
 def test_every_internal_link_and_anchor_resolves(built_site):
     # site_url in mkdocs.yml deploys under /learning-llms-from-scratch/ (404.html uses it)
     assert broken_internal_links(built_site.site, "/learning-llms-from-scratch/") == []

@@ -9,10 +9,11 @@ export NO_MKDOCS_2_WARNING := 1
 
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+MODEL_STAMP := .cache/models/.stamp
 
 .PHONY: setup serve build test lint clean chromium
 
-setup: $(PY_STAMP) $(NODE_STAMP)
+setup: $(PY_STAMP) $(NODE_STAMP) $(MODEL_STAMP)
 
 $(PY_STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -24,6 +25,11 @@ $(PY_STAMP): pyproject.toml requirements.lock
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
+
+# The widgets' embedding model (see runtime.model in mkdocs.yml): fetched once, verified by
+# sha256; when already present and verified nothing is downloaded.
+$(MODEL_STAMP): mkdocs.yml $(PY_STAMP)
+	$(BIN)/python -m fromscratch.runtime.fetch --config mkdocs.yml --stamp $@
 
 serve: setup
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload

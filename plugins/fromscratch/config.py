@@ -5,9 +5,13 @@ from __future__ import annotations
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
+from .runtime.settings import RuntimeConfig
+
 
 class FromScratchConfig(base.Config):
     # Rewrite and check root-absolute links such as /content/ch1-rag/overview/.
     check_links = c.Type(bool, default=True)
     # Where installed front-end packages (fonts, KaTeX, Mermaid) are read from.
     node_modules = c.Type(str, default="node_modules")
+    # In-browser AI: the embedding model (id, files, sha256, sources) and widget corpora.
+    runtime = c.SubConfig(RuntimeConfig)

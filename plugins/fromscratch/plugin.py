@@ -13,6 +13,8 @@ from mkdocs.structure.pages import Page
 
 from . import assets, links
 from .config import FromScratchConfig
+from .runtime import widgets as _widgets  # noqa: F401 - registers the widget shortcode
+from .runtime.hooks import Runtime
 from .shortcodes.check import check_page
 from .shortcodes.context import PageContext, set_current_page
 
@@ -37,6 +39,8 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
                 "so the seed's {% shortcodes %} render"
             )
         self._root = Path(config.config_file_path).parent
+        self._runtime = Runtime()
+        self._runtime.on_config(self.config.runtime, self._root)
         return config
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
@@ -45,6 +49,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assets.add_vendor_files(files, config, self._root / self.config.node_modules)
+        self._runtime.on_files(files, config, self._root / self.config.node_modules)
         return files
 
     # -- pages -------------------------------------------------------------

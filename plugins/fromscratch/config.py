@@ -5,6 +5,8 @@ from __future__ import annotations
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
+from .notebooks.options import NotebooksConfig
+
 from .runtime.settings import RuntimeConfig
 
 
@@ -13,5 +15,7 @@ class FromScratchConfig(base.Config):
     check_links = c.Type(bool, default=True)
     # Where installed front-end packages (fonts, KaTeX, Mermaid) are read from.
     node_modules = c.Type(str, default="node_modules")
+    # Executed notebooks: cache folder, parallel workers, per-cell timeout, kernel.
+    notebooks = c.SubConfig(NotebooksConfig)
     # In-browser AI: the embedding model (id, files, sha256, sources) and widget corpora.
     runtime = c.SubConfig(RuntimeConfig)

@@ -13,6 +13,8 @@ from mkdocs.structure.pages import Page
 
 from . import assets, links
 from .config import FromScratchConfig
+from .notebooks import embed as notebook_embed
+from .notebooks import pages as notebook_pages
 from .runtime import widgets as _widgets  # noqa: F401 - registers the widget shortcode
 from .runtime.hooks import Runtime
 from .shortcodes.check import check_page
@@ -48,13 +50,20 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         self._ids = {}
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        notebook_pages.prepare(files, config, self.config.notebooks)  # execute or reuse, before mkdocs-jupyter
         assets.add_vendor_files(files, config, self._root / self.config.node_modules)
         self._runtime.on_files(files, config, self._root / self.config.node_modules)
         return files
 
     # -- pages -------------------------------------------------------------
+    def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
+        notebook_pages.use_executed(page)  # before mkdocs-jupyter reads the notebook
+        return page
+
     @event_priority(50)  # before mkdocs-macros renders the page
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if notebook_pages.is_notebook_page(page):
+            return ""  # mkdocs-jupyter renders it; its JSON is no template for macros
         ctx = PageContext(page.file.src_uri, Path(config.docs_dir))
         set_current_page(ctx)
         source = page.file.content_string
@@ -65,6 +74,10 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         return markdown
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if notebook_pages.is_notebook_page(page):
+            html = notebook_pages.decorate(html, page, config)
+        else:
+            html = notebook_embed.add_styles(html)
         if not self.config.check_links:
             return html
         html, found = links.rewrite(html, page.url, files)
@@ -83,6 +96,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         self._ids[page.file.src_uri] = links.anchor_ids(output)
+        notebook_pages.copy_download(page)
         return output
 
     def on_post_build(self, config: MkDocsConfig) -> None:

@@ -1,0 +1,22 @@
+"""Executed notebooks: run each .ipynb under docs/ once per change, render it, embed its cells.
+
+Modules, one job each:
+
+- `cache`   — the cache key and atomic, content-addressed storage of executed notebooks.
+- `execute` — run notebooks with a real Jupyter kernel (nbclient), in parallel, with
+              one-line error messages.
+- `pages`   — the build side: find notebooks, execute or reuse, hand the executed copy to
+              mkdocs-jupyter, add the run info / download / Colab bar.
+- `embed`   — the `notebook` shortcode: selected executed cells inside a Markdown page.
+
+Cell numbers are 1-based positions among *all* cells of a notebook (Markdown cells count),
+the same numbers used in error messages.
+"""
+
+from ..shortcodes.registry import register
+from . import embed, pages
+from .options import NotebooksConfig
+
+register("notebook", embed.notebook, needs_page=True)
+
+__all__ = ["NotebooksConfig", "embed", "pages"]

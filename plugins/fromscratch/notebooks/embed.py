@@ -1,0 +1,141 @@
+"""The `notebook` shortcode: a notebook's executed cells, inline in a Markdown page.
+
+    {% notebook "vector-store.ipynb", "3-5" %}        {{ notebook("vector-store.ipynb", "3-5") }}
+
+Cells are chosen by 1-based number among all cells ("2", "3-5", "1,4", "1-2,6") or by tag
+("plot"); they render through mkdocs-jupyter's own converter, so they look exactly like
+the notebook page. The notebook CSS (large) is added once per page by `add_styles`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import posixpath
+import re
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+from ..errors import ShortcodeError
+from ..shortcodes.context import PageContext
+from .pages import EXECUTED, strip_cdn_scripts
+
+_STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S | re.I)
+_INLINE_SCRIPT = re.compile(r"<script>.*?</script>", re.S | re.I)
+_CELL_ID = re.compile(r'\b(id|for)="cell-(\d+)"')
+_TAG_NAME = re.compile(r"[A-Za-z_][\w-]*")
+
+_rendered: dict[str, tuple[str, str]] = {}  # sub-notebook hash -> (head, body)
+_head = ""  # the notebook CSS and clipboard script, shared by every embed
+
+
+def notebook(src: str, cells: str = "", ctx: PageContext | None = None) -> str:
+    """Selected executed cells of `src` (a path relative to the page, or from docs/ with "/")."""
+    if not src.strip():
+        raise ShortcodeError("notebook: the notebook path is empty; write e.g. \"vector-store.ipynb\"")
+    if ctx is None:
+        raise ShortcodeError("notebook: can only be used inside a page")
+    rel = _resolve(src, ctx)
+    done = EXECUTED.get(rel)
+    if done is None:
+        if (ctx.docs_dir / rel).is_file():
+            raise ShortcodeError(f"notebook: docs/{rel} was not executed (are notebooks disabled?)")
+        raise ShortcodeError(f"notebook: notebook {src!r} not found (looked for docs/{rel})")
+    nb = nbformat.read(done.path, as_version=4)
+    chosen = select_cells(nb, cells, src)
+    head, body = _render(nb, chosen)
+    label = _label(cells, chosen)
+    name = posixpath.basename(rel)
+    return (
+        f'\n\n<div class="nb-embed" data-notebook="{html.escape(rel)}">\n'
+        f"{body}\n"
+        f'<p class="nb-embed__source"><a href="/{html.escape(rel)}">{html.escape(label)} of '
+        f"{html.escape(name)} · open the full notebook</a></p>\n"
+        "</div>\n\n"
+    )
+
+
+def select_cells(nb: NotebookNode, spec: str, src: str = "notebook") -> list[int]:
+    """0-based indexes of the cells `spec` names; ShortcodeError if any part names nothing."""
+    total = len(nb.cells)
+    spec = spec.strip()
+    if not spec:
+        return list(range(total))
+    chosen: list[int] = []
+    for part in (p.strip() for p in spec.split(",")):
+        m = re.fullmatch(r"(\d+)\s*(?:-\s*(\d+))?", part)
+        if m:
+            first = int(m.group(1))
+            last = int(m.group(2) or first)
+            if first < 1 or last < first:
+                raise ShortcodeError(
+                    f"notebook: cell range {part!r} is not valid; cells are numbered from 1, e.g. \"3-5\""
+                )
+            if last > total:
+                raise ShortcodeError(
+                    f"notebook: cell range {part!r} is outside {src}, which has {total} cells"
+                )
+            chosen.extend(range(first - 1, last))
+        elif _TAG_NAME.fullmatch(part):
+            tagged = [i for i, cell in enumerate(nb.cells) if part in cell.get("metadata", {}).get("tags", [])]
+            if not tagged:
+                raise ShortcodeError(f"notebook: no cell of {src} is tagged {part!r}")
+            chosen.extend(tagged)
+        else:
+            raise ShortcodeError(
+                f"notebook: cannot read cells {part!r}; use a number (\"2\"), a range (\"3-5\"), "
+                "a list (\"1,4\") or a cell tag"
+            )
+    return sorted(set(chosen))
+
+
+def add_styles(page_html: str) -> str:
+    """Put the notebook CSS once at the top of a Markdown page that embeds cells."""
+    if 'class="nb-embed"' not in page_html or not _head:
+        return page_html
+    return _head + "\n" + page_html
+
+
+def _resolve(src: str, ctx: PageContext) -> str:
+    if src.startswith("/"):
+        rel = posixpath.normpath(src.lstrip("/"))
+    else:
+        rel = posixpath.normpath(posixpath.join(posixpath.dirname(ctx.src_path), src))
+    if rel.startswith("../") or rel == "..":
+        raise ShortcodeError(f"notebook: {src!r} points outside docs/")
+    if not rel.endswith(".ipynb"):
+        raise ShortcodeError(f"notebook: {src!r} is not a notebook (.ipynb)")
+    return rel
+
+
+def _render(nb: NotebookNode, chosen: list[int]) -> tuple[str, str]:
+    global _head
+    sub = nbformat.v4.new_notebook(metadata=nb.metadata, cells=[nb.cells[i] for i in chosen])
+    text = nbformat.writes(sub)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    if digest not in _rendered:
+        from mkdocs_jupyter.convert import nb2html  # heavy import: only when a page embeds cells
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "embed.ipynb"
+            path.write_text(text, encoding="utf-8")
+            content = strip_cdn_scripts(nb2html(str(path)))
+        head = "\n".join(_STYLE.findall(content) + _INLINE_SCRIPT.findall(content))
+        body = _INLINE_SCRIPT.sub("", _STYLE.sub("", content)).strip()
+        # Copy buttons find their code by id: make ids unique across embeds on one page.
+        body = _CELL_ID.sub(lambda m: f'{m.group(1)}="cell-{digest[:8]}-{m.group(2)}"', body)
+        _rendered[digest] = (head, body)
+    head, body = _rendered[digest]
+    _head = _head or head
+    return head, body
+
+
+def _label(spec: str, chosen: list[int]) -> str:
+    if not spec.strip():
+        return "All cells"
+    if len(chosen) == 1:
+        return f"Cell {chosen[0] + 1}"
+    return f"Cells {spec.strip()}"

@@ -1,0 +1,170 @@
+"""Run notebooks with a real Jupyter kernel (nbclient), several at once, failing in one line.
+
+All kernels are driven from one asyncio loop: each kernel is its own process, so this is
+real parallelism without threads or a process pool, and a failure in one notebook lets
+the others finish (their results are still worth caching).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+from mkdocs.exceptions import PluginError
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CELL_LINE = re.compile(r"Cell In\s*\[\d*\],\s*line (\d+)")
+
+
+@dataclass
+class Job:
+    """One notebook to execute: its display path, its folder (the cwd) and its cells."""
+
+    name: str  # e.g. "docs/content/ch0-fundamentals/vector-store.ipynb"
+    folder: Path
+    nb: NotebookNode
+    key: str = ""
+
+
+@dataclass
+class Outcome:
+    job: Job
+    seconds: float
+    nb: NotebookNode | None = None
+    error: str | None = None  # one line, already naming the cell
+    extra: dict = field(default_factory=dict)
+
+
+@lru_cache(maxsize=8)
+def kernel_python(kernel: str) -> str:
+    """The Python version the kernel runs (part of the cache key); clear error if it is missing."""
+    try:
+        spec = KernelSpecManager().get_kernel_spec(kernel)
+    except NoSuchKernel:
+        raise PluginError(
+            f"Jupyter kernel {kernel!r} is not installed: run `make setup`, or "
+            f"`.venv/bin/python -m ipykernel install --sys-prefix --name {kernel}`"
+        ) from None
+    exe = spec.argv[0]
+    try:
+        out = subprocess.run(
+            [exe, "-c", "import sys; print(sys.version.split()[0])"],
+            capture_output=True, text=True, timeout=60, check=True,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise PluginError(f"Jupyter kernel {kernel!r} cannot start {exe!r}: {exc}") from None
+    return out.stdout.strip()
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+def execute_all(
+    jobs: list[Job],
+    *,
+    kernel: str,
+    timeout: int,
+    workers: int,
+    on_done: Callable[[Outcome], None],
+) -> list[Outcome]:
+    """Execute `jobs` at most `workers` at a time; `on_done` sees each outcome as it lands."""
+    if not jobs:
+        return []
+    return asyncio.run(_execute_all(jobs, kernel, timeout, max(1, workers), on_done))
+
+
+async def _execute_all(
+    jobs: list[Job], kernel: str, timeout: int, workers: int, on_done: Callable[[Outcome], None]
+) -> list[Outcome]:
+    gate = asyncio.Semaphore(workers)
+
+    async def one(job: Job) -> Outcome:
+        async with gate:
+            start = time.perf_counter()
+            started_at = datetime.now(UTC)
+            try:
+                nb = await _run(job, kernel, timeout)
+            except _Failed as exc:
+                outcome = Outcome(job, time.perf_counter() - start, error=str(exc))
+            else:
+                seconds = time.perf_counter() - start
+                nb.metadata["fromscratch"] = {
+                    "executed_at": started_at.isoformat(timespec="seconds"),
+                    "seconds": round(seconds, 2),
+                    "kernel": kernel,
+                    "python": kernel_python(kernel),
+                }
+                outcome = Outcome(job, seconds, nb=nb)
+            on_done(outcome)
+            return outcome
+
+    return list(await asyncio.gather(*(one(job) for job in jobs)))
+
+
+class _Failed(Exception):
+    pass
+
+
+async def _run(job: Job, kernel: str, timeout: int) -> NotebookNode:
+    nb = copy.deepcopy(job.nb)
+    current = {"index": -1}
+
+    def on_cell_execute(cell: NotebookNode, cell_index: int) -> None:
+        current["index"] = cell_index
+
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=kernel,
+        allow_errors=False,  # only cells tagged raises-exception may fail
+        resources={"metadata": {"path": str(job.folder)}},
+        on_cell_execute=on_cell_execute,
+    )
+    try:
+        # The kernel's own stderr holds only ipykernel's start-up chatter (a TCP warning per
+        # kernel); cell output and errors come back over ZeroMQ.
+        await client.async_execute(cwd=str(job.folder), stderr=subprocess.DEVNULL)
+    except CellExecutionError:
+        raise _Failed(describe_failure(nb, current["index"])) from None
+    except CellTimeoutError:
+        raise _Failed(
+            f"cell {current['index'] + 1} ran longer than {timeout} s (the per-cell timeout; "
+            "raise `notebooks: timeout:` in mkdocs.yml if it is meant to)"
+        ) from None
+    except DeadKernelError:
+        raise _Failed(f"cell {current['index'] + 1}: the kernel died (out of memory, or a crash)") from None
+    return nb
+
+
+def describe_failure(nb: NotebookNode, index: int) -> str:
+    """`cell N (In [k]), line L: `source line`: Type: message` from the cell's error output."""
+    cell = nb.cells[index]
+    error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+    where = f"cell {index + 1}"
+    if cell.get("execution_count"):
+        where += f" (In [{cell.execution_count}])"
+    if error is None:
+        return f"{where} failed"
+    what = f"{error.get('ename', 'Error')}: {error.get('evalue', '')}".rstrip(": ")
+    traceback = _ANSI.sub("", "\n".join(error.get("traceback", [])))
+    m = _CELL_LINE.search(traceback)
+    if m:
+        number = int(m.group(1))
+        lines = cell.source.splitlines()
+        if 1 <= number <= len(lines):
+            return f"{where}, line {number} `{lines[number - 1].strip()}`: {what}"
+    return f"{where}: {what}"

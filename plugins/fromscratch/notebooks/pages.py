@@ -1,0 +1,212 @@
+"""The build side: execute (or reuse) every notebook, hand mkdocs-jupyter the executed copy.
+
+mkdocs-jupyter renders whatever file a page's `abs_src_path` names. In `on_files` we point
+each notebook's File at `<cache>/pages/<src_uri>`: the notebook as the author wrote it,
+with the outputs of its cached execution. The file name is unchanged, so mkdocs-jupyter's
+own render cache and `nb_url` keep working, and nothing is ever written under docs/ (which
+`mkdocs serve` watches).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import nbformat
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from ..errors import SourceError
+from .cache import Environment, NotebookCache, file_hash, merge_outputs, notebook_key, write_if_changed
+from .execute import Job, Outcome, default_workers, execute_all, kernel_python
+from .options import NotebooksConfig
+
+log = logging.getLogger("mkdocs.plugins.fromscratch.notebooks")
+
+# nbconvert's templates load MathJax and Mermaid from CDNs (or an empty src); the site serves its own.
+_CDN_SCRIPT = re.compile(
+    r"<script[^>]*\ssrc=\"(?:https?://[^\"]*(?:mathjax|mermaid)[^\"]*)?\"[^>]*>\s*</script>"
+    r"|<script type=\"text/x-mathjax-config\">.*?</script>"
+    r"|<script type=\"module\">[^<]*?https?://cdn[^<]*?mermaid.*?</script>",
+    re.S | re.I,
+)
+
+
+@dataclass
+class Executed:
+    """A notebook ready to render: the file mkdocs-jupyter reads, and when/how long it ran."""
+
+    src_uri: str
+    path: Path
+    executed_at: str
+    seconds: float
+
+
+# src_uri -> Executed, for the current build; the `notebook` shortcode reads it.
+EXECUTED: dict[str, Executed] = {}
+
+
+def cache_root(options: NotebooksConfig, config: MkDocsConfig) -> Path:
+    """The cache folder, refused if it would land inside the built site."""
+    root = Path(config.config_file_path).parent
+    path = (root / options.cache_dir).resolve()
+    site = Path(config.site_dir).resolve()
+    if path == site or site in path.parents:
+        raise PluginError(f"notebooks: cache_dir {options.cache_dir!r} is inside site_dir; put it elsewhere")
+    return path
+
+
+def prepare(files: Files, config: MkDocsConfig, options: NotebooksConfig) -> None:
+    """Execute what is not cached (in parallel), then point each notebook File at its executed copy."""
+    EXECUTED.clear()
+    notebooks = [f for f in files if f.src_uri.endswith(".ipynb") and f.abs_src_path]
+    if not notebooks or not options.enabled:
+        return
+    root = cache_root(options, config)
+    cache = NotebookCache(root)
+    env = Environment(
+        kernel=options.kernel,
+        python=kernel_python(options.kernel),
+        lock_hash=file_hash(Path(config.config_file_path).parent / options.lockfile),
+    )
+
+    sources: dict[str, tuple[File, nbformat.NotebookNode, str]] = {}
+    ready: dict[str, nbformat.NotebookNode] = {}
+    jobs: list[Job] = []
+    for f in sorted(notebooks, key=lambda f: f.src_uri):
+        start = time.perf_counter()
+        name = f"docs/{f.src_uri}"
+        try:
+            nb = nbformat.read(f.abs_src_path, as_version=4)
+        except Exception as exc:  # noqa: BLE001 - any parse error is the author's to fix
+            raise SourceError(name, None, f"not a readable notebook ({exc.__class__.__name__}: {exc})") from None
+        key = notebook_key(nb, env)
+        sources[f.src_uri] = (f, nb, key)
+        cached = cache.load(key)
+        if cached is not None:
+            ready[f.src_uri] = cached
+            log.info(f"notebook {name}: cached, {time.perf_counter() - start:.2f} s")
+        else:
+            jobs.append(Job(name, Path(f.abs_src_path).parent, nb, key))
+
+    failures: list[Outcome] = []
+
+    def on_done(outcome: Outcome) -> None:
+        if outcome.error is not None:
+            failures.append(outcome)
+            log.info(f"notebook {outcome.job.name}: failed after {outcome.seconds:.2f} s")
+            return
+        assert outcome.nb is not None
+        cache.store(outcome.job.key, outcome.nb)  # only successful runs are stored
+        log.info(f"notebook {outcome.job.name}: executed, {outcome.seconds:.2f} s")
+
+    outcomes = execute_all(
+        jobs,
+        kernel=options.kernel,
+        timeout=options.timeout,
+        workers=options.workers or default_workers(),
+        on_done=on_done,
+    )
+    if failures:
+        first = min(failures, key=lambda o: o.job.name)
+        more = f" (and {len(failures) - 1} more failing notebook(s))" if len(failures) > 1 else ""
+        raise SourceError(first.job.name, None, f"{first.error}{more}")
+    for outcome in outcomes:
+        ready[outcome.job.name.removeprefix("docs/")] = outcome.nb  # type: ignore[assignment]
+
+    for src_uri, (f, nb, _key) in sources.items():
+        executed = ready[src_uri]
+        merged = merge_outputs(nb, executed)
+        path = root / "pages" / src_uri
+        write_if_changed(path, nbformat.writes(merged))
+        _point_at(f, path)
+        info = executed.metadata.get("fromscratch", {})
+        EXECUTED[src_uri] = Executed(src_uri, path, info.get("executed_at", ""), info.get("seconds", 0.0))
+
+
+def _point_at(f: File, path: Path) -> None:
+    # abs_src_path is a cached_property: assigning on the instance wins.
+    f.abs_src_path = str(path)
+
+
+def use_executed(page: Page) -> None:
+    """Point the page's File at the executed copy again: mkdocs-jupyter wraps Files after on_files."""
+    done = EXECUTED.get(page.file.src_uri)
+    if done is not None:
+        _point_at(page.file, done.path)
+
+
+def is_notebook_page(page: Page) -> bool:
+    return page.file.src_uri.endswith(".ipynb")
+
+
+def strip_cdn_scripts(content: str) -> str:
+    """Drop nbconvert's CDN MathJax/Mermaid loaders: everything must come from the site itself."""
+    return _CDN_SCRIPT.sub("", content)
+
+
+def decorate(content: str, page: Page, config: MkDocsConfig) -> str:
+    """The run-info bar (when and how long, download, Colab) above a notebook page."""
+    content = strip_cdn_scripts(content)
+    done = EXECUTED.get(page.file.src_uri)
+    if done is None:
+        return content
+    name = Path(page.file.src_uri).name
+    parts = ['<div class="nb-runinfo" role="note">']
+    when = _when(done.executed_at)
+    if when:
+        parts.append(
+            f'<span class="nb-runinfo__ran">Ran in {done.seconds:.1f} s on '
+            f'<time datetime="{html.escape(done.executed_at)}">{html.escape(when)}</time></span>'
+        )
+    parts.append(
+        f'<a class="md-button nb-runinfo__download" href="{html.escape(quote(name))}" '
+        f'download="{html.escape(name)}">Download .ipynb</a>'
+    )
+    colab = colab_url(config, page.file.src_uri)
+    if colab:
+        parts.append(
+            f'<a class="md-button nb-runinfo__colab" href="{html.escape(colab)}" '
+            'target="_blank" rel="noopener">Open in Colab</a>'
+        )
+    parts.append("</div>")
+    return "\n".join(parts) + "\n" + content
+
+
+def _when(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return ""
+
+
+def colab_url(config: MkDocsConfig, src_uri: str) -> str | None:
+    """https://colab.research.google.com/github/<owner>/<repo>/blob/<branch>/<docs>/<src_uri>."""
+    m = re.match(r"https?://github\.com/([^/]+)/([^/#?]+?)(?:\.git)?/?$", config.repo_url or "")
+    if not m:
+        return None
+    branch, docs = "main", "docs/"
+    edit = re.match(r"(?:edit|blob)/([^/]+)/(.*)$", (config.edit_uri or "").strip("/") + "/")
+    if edit:
+        branch, docs = edit.group(1), edit.group(2)
+    docs = docs.strip("/") + "/" if docs.strip("/") else ""
+    return f"https://colab.research.google.com/github/{m.group(1)}/{m.group(2)}/blob/{branch}/{docs}{quote(src_uri)}"
+
+
+def copy_download(page: Page) -> None:
+    """Put the executed notebook beside its page, for the Download link."""
+    done = EXECUTED.get(page.file.src_uri)
+    if done is None or not done.path.is_file():
+        return
+    dest = Path(page.file.abs_dest_path).parent / Path(page.file.src_uri).name
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(done.path, dest)

@@ -6,7 +6,6 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 
 from .notebooks.options import NotebooksConfig
-
 from .runtime.settings import RuntimeConfig
 
 

@@ -76,7 +76,8 @@ export class WidgetBase extends HTMLElement {
   statusArea() {
     this._bar = h("progress", { class: "fs-widget__bar", max: 1, value: 0, "aria-label": "Model download" });
     this._barText = h("span", { class: "fs-widget__bar-text" });
-    this._progress = h("div", { class: "fs-widget__progress", hidden: true }, this._bar, this._barText);
+    // The bar keeps its space while hidden, so widgets below do not jump when loading starts.
+    this._progress = h("div", { class: "fs-widget__progress" }, this._bar, this._barText);
     this._errorText = h("p", { class: "fs-widget__error-text" });
     this._errorTitle = h("strong", { class: "fs-widget__error-title" });
     this._retry = h("button", { type: "button", class: "md-button fs-widget__retry", onclick: () => this.retry() }, "Try again");
@@ -91,17 +92,17 @@ export class WidgetBase extends HTMLElement {
 
   onModelEvent(event) {
     if (event.type === "progress") {
-      this._progress.hidden = false;
+      this._progress.classList.add("is-active");
       this._bar.max = event.total || 1;
       this._bar.value = event.loaded || 0;
       this._barText.textContent = `Loading the model: ${formatBytes(event.loaded || 0)} of ${formatBytes(event.total || 0)}`;
     } else if (event.type === "ready") {
-      this._progress.hidden = true;
+      this._progress.classList.remove("is-active");
       this._error.hidden = true;
       this.setBusy(false);
       this.modelReady();
     } else if (event.type === "error") {
-      this._progress.hidden = true;
+      this._progress.classList.remove("is-active");
       this.showError(event.error);
     } else if (event.type === "reset") {
       this._error.hidden = true;
@@ -110,6 +111,7 @@ export class WidgetBase extends HTMLElement {
 
   showError(error) {
     this.setBusy(false);
+    if (error.detail) console.warn(`${this.localName}: ${error.message}`, error.detail);
     this._errorTitle.textContent = TITLES[error.kind] || "Something went wrong";
     const hint = HINTS[error.kind] || "Try again; if it keeps failing, reload the page.";
     this._errorText.textContent = ` ${error.message} ${hint}`;

@@ -102,7 +102,8 @@ async function init(config) {
     const { pipeline, env } = await import(config.library);
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
-    env.localModelPath = config.modelRoot;
+    // A path, not a full URL: Transformers.js only looks for "local" files at non-URL paths.
+    env.localModelPath = new URL(config.modelRoot).pathname;
     env.useBrowserCache = true;
     env.useWasmCache = true;
     env.fetch = makeFetch(config);

@@ -1,0 +1,126 @@
+"""Browser fixtures: a built site with widgets, served on 127.0.0.1, and headless Chromium.
+
+The server records every request it answers and can be told to answer 404 for some
+paths, so tests can see what the browser fetched and break a model file on purpose.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, BuildResult, make_project, run_mkdocs_build
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+SUBPATH = "/learning/"  # served under a sub-path, as on GitHub Pages
+
+WIDGET_PAGE = """# Widgets
+
+{% widget "similarity-playground" %}
+
+{% widget "semantic-search", corpus="pets" %}
+
+{{ widget("embedding-map", corpus="words") }}
+"""
+
+HEAVY = ("transformers.min.js", ".wasm", "ort-wasm", "model_quantized.onnx", "tokenizer.json", "/assets/models/")
+
+
+@dataclass
+class Server:
+    origin: str
+    base: str  # origin + SUBPATH
+    log: list[tuple[str, int]] = field(default_factory=list)  # (path, status)
+    missing: set[str] = field(default_factory=set)  # path suffixes answered with 404
+
+    def fetched(self, needle: str, status: int | None = 200) -> list[str]:
+        return [p for p, s in self.log if needle in p and (status is None or s == status)]
+
+    def heavy(self) -> list[str]:
+        return [p for p, s in self.log if s == 200 and any(h in p for h in HEAVY)]
+
+
+def _handler(root: Path, server: Server):  # noqa: ANN202
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def send_head(self):  # noqa: ANN202
+            path = self.path.split("?")[0]
+            if any(path.endswith(m) for m in server.missing):
+                self.send_error(404)
+                return None
+            return super().send_head()
+
+        def log_request(self, code="-", size="-") -> None:  # noqa: ANN001
+            server.log.append((self.path.split("?")[0], int(code) if str(code).isdigit() else 0))
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return functools.partial(Handler, directory=str(root))
+
+
+def serve(site: Path, tmp: Path) -> Iterator[Server]:
+    root = tmp / "www"
+    root.mkdir()
+    (root / SUBPATH.strip("/")).symlink_to(site, target_is_directory=True)
+    server = Server("", "")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(root, server))
+    server.origin = f"http://127.0.0.1:{httpd.server_address[1]}"
+    server.base = server.origin + SUBPATH
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def widget_site(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    tmp = tmp_path_factory.mktemp("widgets")
+    project = make_project(tmp, {"index.md": WIDGET_PAGE, "plain.md": "# Plain\n\nNo widgets here.\n"})
+    shutil.copytree(ROOT / "docs" / "data", project / "docs" / "data")
+    result = run_mkdocs_build(project)
+    assert result.ok, result.output
+    return result
+
+
+@pytest.fixture
+def server(widget_site: BuildResult, tmp_path: Path) -> Iterator[Server]:
+    yield from serve(widget_site.site, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def browser():  # noqa: ANN201
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed: run `make chromium` (apt-get install chromium)")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def context(browser):  # noqa: ANN001, ANN201
+    ctx = browser.new_context()
+    ctx.set_default_timeout(60_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context, server: Server):  # noqa: ANN001, ANN201
+    pg = context.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    return pg

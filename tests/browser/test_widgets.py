@@ -1,0 +1,209 @@
+"""The widgets against the built site, in headless Chromium, with the real model."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from fromscratch.runtime.embed import Embedder
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+MODEL_DIR = ROOT / ".cache" / "models" / "all-MiniLM-L6-v2"
+
+
+def use(page, selector: str) -> None:  # noqa: ANN001
+    page.click(f"{selector} button.fs-widget__run")
+
+
+def semantic_results(page):  # noqa: ANN001, ANN201
+    page.wait_for_selector("semantic-search [data-ranking=semantic] li.fs-result[data-score]")
+    return page.get_by_role("list", name=re.compile("Semantic"))
+
+
+def test_semantic_search_finds_cats_without_shared_words(page, server) -> None:  # noqa: ANN001
+    page.goto(server.base)
+    page.fill("semantic-search input", "feline pets")
+    use(page, "semantic-search")
+    semantic = semantic_results(page)
+    first = semantic.locator("li").first
+    assert first.get_attribute("data-topic") == "cats"
+    assert float(first.get_attribute("data-score")) > 0.3
+    keyword = page.get_by_role("list", name=re.compile("Keyword"))
+    assert keyword.locator("li.fs-result[data-score]").count() == 0  # nothing useful
+    # words shared with the query are highlighted
+    page.fill("semantic-search input", "my cat")
+    use(page, "semantic-search")
+    page.wait_for_selector("semantic-search [data-ranking=keyword] li mark")
+    assert page.locator("semantic-search [data-ranking=keyword] li").first.locator("mark").first.inner_text().lower() == "cat"
+    assert page.errors == []
+
+
+def test_similarity_playground(page, server) -> None:  # noqa: ANN001
+    page.goto(server.base)
+    page.fill("similarity-playground input >> nth=0", "A cat is sleeping on the sofa.")
+    page.fill("similarity-playground input >> nth=1", "A kitten naps on the couch.")
+    use(page, "similarity-playground")
+    value = page.locator("similarity-playground output.fs-similarity__value")
+    page.wait_for_function("document.querySelector('similarity-playground output').dataset.value !== undefined")
+    close = float(value.get_attribute("data-value"))
+    assert re.fullmatch(r"-?\d\.\d\d", value.inner_text())
+    page.fill("similarity-playground input >> nth=1", "Interest rates rose again this quarter.")
+    use(page, "similarity-playground")
+    page.wait_for_function(f"document.querySelector('similarity-playground output').dataset.value !== '{close}'")
+    far = float(value.get_attribute("data-value"))
+    assert close > 0.6 > 0.2 > far
+    assert page.locator("similarity-playground canvas.fs-strip").count() == 2
+
+
+def test_embedding_map_places_queen_near_king(page, server) -> None:  # noqa: ANN001
+    page.goto(server.base)
+    page.wait_for_selector("embedding-map g[data-label=king]")
+
+    def xy(label: str) -> tuple[float, float]:
+        g = page.locator(f"embedding-map g[data-label='{label}']").last
+        return float(g.get_attribute("data-x")), float(g.get_attribute("data-y"))
+
+    def dist(a: str, b: str) -> float:
+        (x1, y1), (x2, y2) = xy(a), xy(b)
+        return ((x1 - x2) ** 2 + (y1 - y2) ** 2) ** 0.5
+
+    assert dist("king", "queen") * 3 < dist("king", "banana")
+    page.fill("embedding-map input", "emperor")
+    use(page, "embedding-map")
+    page.wait_for_selector("embedding-map g.fs-map__point--added[data-label=emperor]")
+    assert dist("emperor", "king") < dist("emperor", "banana")
+    assert "king" in page.locator("embedding-map .fs-widget__summary").inner_text()
+
+
+def test_browser_and_python_embeddings_agree(page, server) -> None:  # noqa: ANN001
+    sentences = ["feline pets", "A cat is sleeping on the sofa.", "Share prices fell sharply today.",
+                 "Embeddings turn text into vectors of numbers."]
+    page.goto(server.base)
+    vectors = page.evaluate(
+        """async (texts) => {
+            const rt = await import(new URL('assets/javascripts/widgets/runtime.js', location.href));
+            return (await rt.embed(texts)).map((v) => Array.from(v));
+        }""",
+        sentences,
+    )
+    native = Embedder(MODEL_DIR).embed(sentences)
+    for browser_vec, py_vec in zip(vectors, native, strict=True):
+        b = [float(x) for x in browser_vec]
+        cos = sum(x * y for x, y in zip(b, py_vec, strict=True)) / (
+            sum(x * x for x in b) ** 0.5 * float((py_vec @ py_vec) ** 0.5)
+        )
+        assert cos >= 0.999
+
+
+def test_nothing_heavy_before_first_use_and_none_on_plain_pages(page, server) -> None:  # noqa: ANN001
+    page.goto(server.base + "plain/")
+    page.wait_for_load_state("networkidle")
+    assert not server.fetched("/widgets/")
+    page.goto(server.base)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    assert server.heavy() == []
+    page.focus("semantic-search input")  # first use: focus starts loading
+    page.wait_for_function("document.querySelector('semantic-search .fs-widget__progress.is-active') !== null")
+    page.wait_for_function("document.querySelector('semantic-search .fs-widget__progress.is-active') === null")
+    assert server.fetched("model_quantized.onnx")
+
+
+def test_second_visit_fetches_no_model_bytes(context, server) -> None:  # noqa: ANN001
+    page = context.new_page()
+    page.goto(server.base)
+    use(page, "semantic-search")
+    semantic_results(page)
+    assert server.fetched("model_quantized.onnx") and server.fetched(".wasm")
+    before = len(server.log)
+    page.goto(server.base + "plain/")
+    page.goto(server.base)
+    use(page, "semantic-search")
+    semantic_results(page)
+    later = [p for p, s in server.log[before:] if s == 200]
+    assert not [p for p in later if "/assets/models/" in p or p.endswith(".wasm")], later
+
+
+def test_missing_model_file_shows_error_and_retry(page, server) -> None:  # noqa: ANN001
+    server.missing.add("onnx/model_quantized.onnx")
+    page.goto(server.base)
+    use(page, "similarity-playground")
+    error = page.locator("similarity-playground .fs-widget__error")
+    error.wait_for(state="visible")
+    assert error.get_attribute("role") == "alert"
+    assert error.get_attribute("data-kind") == "missing"
+    assert "model_quantized.onnx" in error.inner_text()
+    server.missing.clear()
+    error.get_by_role("button", name="Try again").click()
+    page.wait_for_function("document.querySelector('similarity-playground output').dataset.value !== undefined")
+    assert error.is_hidden()
+
+
+def test_corrupt_model_file_is_rejected(page, server) -> None:  # noqa: ANN001
+    page.route("**/model_quantized.onnx", lambda route: route.fulfill(status=200, body=b"not a model" * 100))
+    page.goto(server.base)
+    use(page, "similarity-playground")
+    error = page.locator("similarity-playground .fs-widget__error")
+    error.wait_for(state="visible")
+    assert error.get_attribute("data-kind") == "corrupt"
+
+
+def test_missing_corpus_shows_error(page, server) -> None:  # noqa: ANN001
+    server.missing.add("corpora/pets.json")
+    page.goto(server.base)
+    error = page.locator("semantic-search .fs-widget__error")
+    error.wait_for(state="visible")
+    assert error.get_attribute("data-kind") == "corpus"
+    assert error.get_by_role("button", name="Try again").is_visible()
+
+
+def test_typed_html_is_text_and_never_runs(page, server) -> None:  # noqa: ANN001
+    payload = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+    page.goto(server.base)
+    page.fill("semantic-search input", payload)
+    use(page, "semantic-search")
+    semantic_results(page)
+    page.wait_for_function("document.querySelector('semantic-search .fs-widget__summary').textContent.includes('Results')")
+    assert payload in page.locator("semantic-search .fs-widget__summary").inner_text()
+    page.fill("embedding-map input", payload)
+    use(page, "embedding-map")
+    page.wait_for_selector("embedding-map g.fs-map__point--added")
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("semantic-search img, embedding-map img, semantic-search script").count() == 0
+
+
+def test_keyboard_only(page, server) -> None:  # noqa: ANN001
+    page.goto(server.base)
+    page.focus("similarity-playground input >> nth=1")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('similarity-playground output').dataset.value !== undefined")
+    labels = page.locator("semantic-search label").count()
+    assert labels == 1 and page.get_by_label("Search the documents").count() == 1
+    assert page.locator("semantic-search [aria-live]").count() == 1
+
+
+def test_no_request_leaves_the_origin(browser, built_site, tmp_path: Path) -> None:  # noqa: ANN001
+    from tests.browser.conftest import serve
+
+    for server in serve(built_site.site, tmp_path):
+        ctx = browser.new_context()
+        offsite: list[str] = []
+        ctx.route(re.compile(r"^(?!http://127\.0\.0\.1).*"), lambda route: (offsite.append(route.request.url),
+                                                                            route.abort()))
+        page = ctx.new_page()
+        pages = sorted(built_site.site.rglob("index.html"))
+        for html in pages:
+            rel = html.parent.relative_to(built_site.site).as_posix()
+            page.goto(server.base + ("" if rel == "." else rel + "/"))
+            page.wait_for_load_state("networkidle")
+            for el in page.locator("semantic-search, similarity-playground, embedding-map").all()[:1]:
+                el.locator("button.fs-widget__run").click()
+                page.wait_for_timeout(3000)
+        ctx.close()
+        assert not [u for u in offsite if not u.startswith(("data:", "blob:"))], offsite
+        assert json.dumps(pages)

@@ -177,6 +177,9 @@ def test_both_forms_render_in_a_strict_build(build):
     assert 'src="pic.svg"' in html and "<figcaption>The caption</figcaption>" in html
     assert 'href="other/"' in html
     assert "<style" not in html.split('<div class="md-content"', 1)[1]
+    # its own previous/next links replace Material's footer on this page only
+    assert 'class="md-footer__inner md-grid" aria-label="Footer" hidden' in html
+    assert "md-footer__inner md-grid\" aria-label=\"Footer\" hidden" not in result.page("other/")
 
 
 BAD = {

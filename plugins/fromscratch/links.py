@@ -9,6 +9,7 @@ that a page or file of the site is there.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,7 +18,9 @@ from html.parser import HTMLParser
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-_ATTR = re.compile(r"""(?P<lead>\s(?:href|src)\s*=\s*)(?P<q>["'])(?P<url>/(?!/)[^"'<>]*)(?P=q)""", re.I)
+_ATTR = re.compile(r"""(?P<lead>\s(?:href|src)\s*=\s*)(?P<q>["'])(?P<url>[^"'<>]*)(?P=q)""", re.I)
+# A relative link to a source file, as written in a notebook's Markdown cells.
+_DOC_LINK = re.compile(r"^(?![a-z][a-z0-9+.-]*:)[^/#?][^#?]*\.(?:md|ipynb)(?:#.*)?$", re.I)
 
 
 @dataclass
@@ -43,12 +46,27 @@ def resolve(url: str, files: Files) -> Link:
     return Link(url, None, fragment)
 
 
-def rewrite(html: str, page_url: str, files: Files) -> tuple[str, list[Link]]:
-    """Return the HTML with root-absolute links made relative, and every link found."""
+def rewrite(
+    html: str, page_url: str, files: Files, src_uri: str | None = None
+) -> tuple[str, list[Link]]:
+    """Return the HTML with root-absolute links made relative, and every link found.
+
+    With `src_uri` (the page's source path), relative links to `.md`/`.ipynb` files are
+    resolved too: MkDocs does that for Markdown pages but not for notebook pages.
+    """
     links: list[Link] = []
 
     def sub(m: re.Match[str]) -> str:
-        link = resolve(m["url"], files)
+        url = m["url"]
+        if src_uri is not None and _DOC_LINK.match(url):
+            path, _, fragment = url.partition("#")
+            joined = posixpath.normpath(posixpath.join(posixpath.dirname(src_uri), path))
+            link = resolve("/" + joined + (f"#{fragment}" if fragment else ""), files)
+            link.url = url
+        elif url.startswith("/") and not url.startswith("//"):
+            link = resolve(url, files)
+        else:
+            return m.group()
         links.append(link)
         if link.target is None:
             return m.group()

@@ -74,13 +74,20 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         return markdown
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if 'class="content-footer"' in html:
+            # the page brings its own previous/next links: don't show Material's as well
+            hide = page.meta.setdefault("hide", [])
+            if isinstance(hide, list) and "footer" not in hide:
+                hide.append("footer")
         if notebook_pages.is_notebook_page(page):
             html = notebook_pages.decorate(html, page, config)
         else:
             html = notebook_embed.add_styles(html)
         if not self.config.check_links:
             return html
-        html, found = links.rewrite(html, page.url, files)
+        # notebook pages: also resolve their Markdown cells' links to .md/.ipynb files
+        src = page.file.src_uri if notebook_pages.is_notebook_page(page) else None
+        html, found = links.rewrite(html, page.url, files, src)
         source = page.file.content_string
         for link in found:
             if link.target is None:

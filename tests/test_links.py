@@ -1,0 +1,58 @@
+"""links.rewrite: root-absolute and notebook links made relative to the page, misses reported."""
+
+from __future__ import annotations
+
+from mkdocs.structure.files import File, Files
+
+from fromscratch import links
+
+
+def _files(*paths: str) -> Files:
+    return Files([File(p, "/docs", "/site", use_directory_urls=True) for p in paths])
+
+
+FILES = _files("index.md", "content/ch1/overview.md", "content/ch0/vectors.md", "img/a.png")
+# mkdocs-jupyter turns a notebook into a page at the URL its path gives
+FILES.append(File("content/ch0/nb.ipynb", "/docs", "/site", True, dest_uri="content/ch0/nb/index.html"))
+
+
+def test_root_absolute_links_become_relative_with_or_without_slash():
+    html = '<a href="/content/ch1/overview">x</a> <a href=\'/content/ch1/overview/#top\'>y</a> <img src="/img/a.png">'
+    out, found = links.rewrite(html, "content/ch0/vectors/", FILES)
+    assert '<a href="../../ch1/overview/">x</a>' in out
+    assert "<a href='../../ch1/overview/#top'>y</a>" in out
+    assert '<img src="../../../img/a.png">' in out
+    assert [link.fragment for link in found] == ["", "top", ""]
+
+
+def test_site_root_link_from_a_nested_page():
+    out, _ = links.rewrite('<a href="/">home</a>', "content/ch0/vectors/", FILES)
+    assert '<a href="../../../">home</a>' in out
+
+
+def test_missing_targets_are_reported_and_left_alone():
+    out, found = links.rewrite('<a href="/content/ch9/">x</a>', "", FILES)
+    assert out == '<a href="/content/ch9/">x</a>'
+    assert found[0].target is None
+
+
+def test_other_links_are_untouched():
+    html = '<a href="https://example.org/">e</a><a href="#x">x</a><a href="//cdn.example/x.js">c</a>'
+    out, found = links.rewrite(html, "content/ch0/vectors/", FILES)
+    assert out == html and found == []
+
+
+def test_notebook_page_links_to_markdown_files_are_resolved():
+    html = '<a href="vectors.md#length">v</a> <a href="nb.ipynb">n</a> <a href="gone.md">g</a>'
+    out, found = links.rewrite(html, "content/ch0/nb/", FILES, src_uri="content/ch0/nb.ipynb")
+    assert '<a href="../vectors/#length">v</a>' in out
+    assert '<a href="./">n</a>' in out
+    assert [link.target is None for link in found] == [False, False, True]
+    # without src_uri (a Markdown page: MkDocs already did this) they are left alone
+    untouched, _ = links.rewrite(html, "content/ch0/nb/", FILES)
+    assert untouched == html
+
+
+def test_line_in_source_finds_the_link():
+    src = "# t\n\ntext\nsee [x](/content/ch9)\n"
+    assert links.line_in_source(src, "/content/ch9/") == 4

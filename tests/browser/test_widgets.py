@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
-
 from fromscratch.runtime.embed import Embedder
+
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -193,8 +192,12 @@ def test_no_request_leaves_the_origin(browser, built_site, tmp_path: Path) -> No
     for server in serve(built_site.site, tmp_path):
         ctx = browser.new_context()
         offsite: list[str] = []
-        ctx.route(re.compile(r"^(?!http://127\.0\.0\.1).*"), lambda route: (offsite.append(route.request.url),
-                                                                            route.abort()))
+
+        def refuse(route, seen: list[str] = offsite) -> None:  # noqa: ANN001
+            seen.append(route.request.url)
+            route.abort()
+
+        ctx.route(re.compile(r"^(?!http://127\.0\.0\.1).*"), refuse)
         page = ctx.new_page()
         pages = sorted(built_site.site.rglob("index.html"))
         for html in pages:
@@ -206,4 +209,4 @@ def test_no_request_leaves_the_origin(browser, built_site, tmp_path: Path) -> No
                 page.wait_for_timeout(3000)
         ctx.close()
         assert not [u for u in offsite if not u.startswith(("data:", "blob:"))], offsite
-        assert json.dumps(pages)
+        assert len(pages) >= 3

@@ -149,5 +149,4 @@ self.onmessage = (event) => {
   const msg = event.data;
   if (msg.type === "init") init(msg.config);
   else if (msg.type === "embed") embed(msg.id, msg.texts);
-  else if (msg.type === "crash-for-test") throw new Error("deliberate crash");
 };

@@ -140,7 +140,9 @@ def test_root_absolute_anchor_must_exist(build):
 @pytest.mark.parametrize("option", ["check_links: maybe", "no_such_option: 1"])
 def test_bad_plugin_option_is_a_config_error(tmp_path, option):
     def edit(config: str) -> str:
-        return config.replace("  - fromscratch\n", f"  - fromscratch:\n      {option}\n", 1)
+        edited = config.replace("  - fromscratch:\n", f"  - fromscratch:\n      {option}\n", 1)
+        assert edited != config
+        return edited
 
     result = run_mkdocs_build(make_project(tmp_path, {"index.md": "# x\n"}, config_edit=edit))
     assert not result.ok

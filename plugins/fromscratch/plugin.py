@@ -79,12 +79,15 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
             hide = page.meta.setdefault("hide", [])
             if isinstance(hide, list) and "footer" not in hide:
                 hide.append("footer")
+        if self.config.check_links:
+            html = self._rewrite_links(html, page, files)
         if notebook_pages.is_notebook_page(page):
-            html = notebook_pages.decorate(html, page, config)
+            html = notebook_pages.decorate(html, page, config)  # after links: its download link is literal
         else:
             html = notebook_embed.add_styles(html)
-        if not self.config.check_links:
-            return html
+        return html
+
+    def _rewrite_links(self, html: str, page: Page, files: Files) -> str:
         # notebook pages: also resolve their Markdown cells' links to .md/.ipynb files
         src = page.file.src_uri if notebook_pages.is_notebook_page(page) else None
         html, found = links.rewrite(html, page.url, files, src)

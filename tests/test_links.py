@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from mkdocs.structure.files import File, Files
-
 from fromscratch import links
+from mkdocs.structure.files import File, Files
 
 
 def _files(*paths: str) -> Files:

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT
 from fromscratch.errors import ShortcodeError
 from fromscratch.runtime import corpus, fetch, stage, widgets
 from fromscratch.runtime.embed import Embedder
 from fromscratch.shortcodes.context import PageContext
-
-from tests.conftest import ROOT
 
 MODEL_DIR = ROOT / ".cache" / "models" / "all-MiniLM-L6-v2"
 needs_model = pytest.mark.skipif(not MODEL_DIR.is_dir(), reason="run `make setup` to fetch the model")

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import ROOT, BuildResult, make_project, run_mkdocs_build
+from conftest import ROOT, BuildResult, make_project, run_mkdocs_build
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -6,9 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from fromscratch.runtime.embed import Embedder
-
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 

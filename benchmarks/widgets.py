@@ -13,13 +13,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fromscratch.runtime.embed import Embedder  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.browser.conftest import ARGS, CHROMIUM, WIDGET_PAGE, serve  # noqa: E402
-from tests.conftest import make_project, run_mkdocs_build  # noqa: E402
+from browser.conftest import ARGS, CHROMIUM, WIDGET_PAGE, serve  # noqa: E402
+from conftest import make_project, run_mkdocs_build  # noqa: E402
 
 QUERY = "Which animals make good companions in a small flat?"
 
@@ -64,6 +64,24 @@ SEARCH = """(n) => {
 }"""
 
 
+def chromium_memory_mb() -> float:
+    """Proportional set size of every Chromium process Playwright started (shared pages split fairly)."""
+    total_kb = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            if b"chromium" not in cmdline or b"playwright" not in cmdline:
+                continue
+            for line in (proc / "smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kb += int(line.split()[1])
+        except (FileNotFoundError, PermissionError, ProcessLookupError):
+            continue
+    return total_kb / 1024
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         project = make_project(Path(tmp), {"index.md": WIDGET_PAGE})
@@ -79,7 +97,11 @@ def main() -> None:
                 ctx = browser.new_context()
                 page = ctx.new_page()
                 page.goto(server.base)
+                page.wait_for_load_state("networkidle")
+                mem_before = chromium_memory_mb()
                 cold = page.evaluate(LOAD)
+                page.evaluate(LATENCY, QUERY)
+                mem_after = chromium_memory_mb()
                 page.goto(server.base)  # second visit: same browser profile, files in Cache Storage
                 before = len(server.log)
                 warm = page.evaluate(LOAD)
@@ -95,6 +117,8 @@ def main() -> None:
             ("query embedding, browser (median of 50)", f"{latency:.1f} ms"),
             ("top-10 of 10,000 × 384-d, browser (median of 7)", f"{s10k:.1f} ms"),
             ("top-10 of 100,000 × 384-d, browser (median of 7)", f"{s100k:.1f} ms"),
+            ("browser memory, page with widgets before first use", f"{mem_before:.0f} MB"),
+            ("browser memory added by loading the model", f"{mem_after - mem_before:.0f} MB"),
         ]
     model_dir = ROOT / ".cache/models/all-MiniLM-L6-v2"
     t = time.perf_counter()

@@ -193,6 +193,13 @@ BAD = {
 }
 
 
+def test_invalid_front_matter_is_an_error_not_page_text(build):
+    page = "---\ntitle: Fine\ndescription: What we covered: vectors\n---\n# Page\n"
+    result = build({"index.md": "# Home\n", "bad.md": page})
+    assert not result.ok and "Traceback" not in result.output
+    assert re.search(r"docs/bad\.md:3: front matter is not valid YAML .*quotes", result.output), result.output
+
+
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_input_stops_the_build_with_file_and_line(build, case):
     snippet, message = BAD[case]

@@ -13,6 +13,7 @@ from mkdocs.structure.pages import Page
 
 from . import assets, links
 from .config import FromScratchConfig
+from .frontmatter import check_front_matter
 from .notebooks import embed as notebook_embed
 from .notebooks import pages as notebook_pages
 from .runtime import widgets as _widgets  # noqa: F401 - registers the widget shortcode
@@ -67,6 +68,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         ctx = PageContext(page.file.src_uri, Path(config.docs_dir))
         set_current_page(ctx)
         source = page.file.content_string
+        check_front_matter(source, ctx.display_path)
         offset = max(source.count("\n") - markdown.count("\n"), 0)
         if page.meta.get("render_macros", True) is not False:
             macros = config.plugins["macros"]

@@ -186,7 +186,7 @@ def test_keyboard_only(page, server) -> None:  # noqa: ANN001
 
 
 def test_no_request_leaves_the_origin(browser, built_site, tmp_path: Path) -> None:  # noqa: ANN001
-    from tests.browser.conftest import serve
+    from browser.conftest import serve
 
     for server in serve(built_site.site, tmp_path):
         ctx = browser.new_context()

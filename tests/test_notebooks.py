@@ -273,3 +273,12 @@ def test_committed_notebooks_carry_no_outputs() -> None:
             if cell.get("cell_type") == "code" and (cell.get("outputs") or cell.get("execution_count")):
                 offenders.append(f"{rel} cell {number}")
     assert not offenders, f"notebooks committed with outputs (run `nbstripout`): {offenders}"
+
+
+def test_notebook_and_page_with_the_same_url_are_refused(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)")])
+    project = make_project(tmp_path, {"index.md": "# Home\n", "ch/vectors.md": "# Vectors\n",
+                                      "ch/vectors.ipynb": nbformat.writes(nb)})
+    result = run_mkdocs_build(project)
+    assert not result.ok and "Traceback" not in result.output
+    assert "docs/ch/vectors.ipynb: has the same URL as docs/ch/vectors.md" in result.output

@@ -65,12 +65,27 @@ def cache_root(options: NotebooksConfig, config: MkDocsConfig) -> Path:
     return path
 
 
+def check_unique_urls(notebooks: list[File], files: Files) -> None:
+    """A notebook and a Markdown page with the same stem would share one URL; MkDocs keeps
+    one of them without a word, so refuse it."""
+    for nb in notebooks:
+        twin = nb.src_uri[: -len(".ipynb")] + ".md"
+        if files.get_file_from_path(twin) is not None:
+            stem = twin.rsplit("/", 1)[-1][:-3]
+            raise SourceError(
+                f"docs/{nb.src_uri}",
+                None,
+                f"has the same URL as docs/{twin}; rename the notebook (for example {stem}-notebook.ipynb)",
+            )
+
+
 def prepare(files: Files, config: MkDocsConfig, options: NotebooksConfig) -> None:
     """Execute what is not cached (in parallel), then point each notebook File at its executed copy."""
     EXECUTED.clear()
     notebooks = [f for f in files if f.src_uri.endswith(".ipynb") and f.abs_src_path]
     if not notebooks or not options.enabled:
         return
+    check_unique_urls(notebooks, files)
     root = cache_root(options, config)
     cache = NotebookCache(root)
     env = Environment(

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, make_project, run_mkdocs_build
+from conftest import make_project, run_mkdocs_build
 from sitecheck import broken_internal_links, foreign_resources
 
 # The landing page exactly as the user gave it (Eleventy front matter, mis-encoded characters).

@@ -6,6 +6,7 @@ top-10 search over random vectors in the browser, and Python onnxruntime as the 
 
 from __future__ import annotations
 
+import gzip
 import statistics
 import sys
 import tempfile
@@ -81,6 +82,14 @@ def chromium_memory_mb() -> float:
     return total_kb / 1024
 
 
+def download_mb(site: Path) -> tuple[float, float]:
+    """What a first visit downloads for the model: runtime and model files, raw and gzipped."""
+    files = [p for d in ("assets/runtime", "assets/models") for p in (site / d).rglob("*") if p.is_file()]
+    raw = sum(p.stat().st_size for p in files)
+    packed = sum(len(gzip.compress(p.read_bytes(), 6)) for p in files)
+    return raw / 1e6, packed / 1e6
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         project = make_project(Path(tmp), {"index.md": WIDGET_PAGE})
@@ -89,7 +98,10 @@ def main() -> None:
         shutil.copytree(ROOT / "docs/data", project / "docs/data")
         result = run_mkdocs_build(project)
         assert result.ok, result.output
-        rows: list[tuple[str, str]] = []
+        raw_mb, gzip_mb = download_mb(result.site)
+        rows: list[tuple[str, str]] = [
+            ("first-visit download (runtime + model)", f"{raw_mb:.1f} MB ({gzip_mb:.1f} MB gzipped)"),
+        ]
         for server in serve(result.site, Path(tmp)):
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)

@@ -175,3 +175,16 @@ def test_missing_model_fails_the_build_clearly(build, tmp_path: Path) -> None:  
     result = build({"index.md": "# Home\n"}, config_edit=elsewhere)
     assert not result.ok
     assert "make setup" in result.output and "Traceback" not in result.output
+
+
+def test_manifest_lists_every_runtime_file_with_size_and_checksum(tmp_path: Path) -> None:
+    """The worker verifies and counts the library and WASM like model files, so they carry sha256 and size."""
+    node_modules = ROOT / "node_modules"
+    (tmp_path / "m.onnx").write_bytes(b"weights")
+    model = {"id": "m", "dtype": "q8", "dims": 8, "onnx": "m.onnx"}
+    manifest = stage.runtime_manifest(node_modules, model, {"m.onnx": _sha(b"weights")}, tmp_path, [])
+    staged = stage.runtime_files(node_modules)
+    assert set(manifest["runtime_files"]) == set(staged) and manifest["library"] in staged
+    for dest, info in manifest["runtime_files"].items():
+        assert info == {"sha256": _sha(staged[dest].read_bytes()), "bytes": staged[dest].stat().st_size}
+    assert manifest["model"]["files"] == {"m.onnx": {"sha256": _sha(b"weights"), "bytes": 7}}

@@ -10,6 +10,7 @@ when already current), so live reload stays fast.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -88,14 +89,37 @@ def model_files(model_dir: Path, model_id: str, files: list[str]) -> dict[str, P
     return {f"{MODELS_ROOT}/{model_id}/{rel}": model_dir / rel for rel in files}
 
 
+_digests: dict[tuple[str, int, int], str] = {}
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file, remembered by (path, size, mtime) so a rebuild does not re-read 27 MB of WASM."""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _digests:
+        h = hashlib.sha256()
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        _digests[key] = h.hexdigest()
+    return _digests[key]
+
+
 def runtime_manifest(node_modules: Path, model: dict, hashes: dict[str, str], model_dir: Path,
                      corpora: list[str]) -> dict:
-    """What runtime.js reads on first use; every path is relative to the site root."""
+    """What runtime.js reads on first use; every path is relative to the site root.
+
+    Every file the worker downloads is listed with its size and sha256, so the progress
+    bar knows the true total and the worker can verify (and cache) each one the same way.
+    """
     folder = runtime_folder(node_modules)
+    runtime = runtime_files(node_modules)
     return {
         "library": f"{folder}/{LIBRARY}",
         "wasm": {"mjs": f"{folder}/{WASM[0]}", "wasm": f"{folder}/{WASM[1]}"},
         "wasm_bytes": sum((node_modules / "onnxruntime-web/dist" / n).stat().st_size for n in WASM),
+        "runtime_files": {dest: {"sha256": file_digest(src), "bytes": src.stat().st_size}
+                          for dest, src in runtime.items()},
         "model": {
             "id": model["id"],
             "root": f"{MODELS_ROOT}/",

@@ -61,8 +61,17 @@ export function loadModel() {
   ready = new Promise((resolve, reject) => {
     runtimeConfig().then((config) => {
       const modelRoot = new URL(config.model.root, siteRoot).href;
-      const files = config.model.files;
-      const totalBytes = config.wasm_bytes + Object.values(files).reduce((a, f) => a + f.bytes, 0);
+      const modelUrl = new URL(config.model.id + "/", modelRoot).href;
+      // Every file the worker downloads, by absolute URL, with its size and checksum: the
+      // library, the WASM and the model, so the progress total is the whole download.
+      const files = {};
+      for (const [path, info] of Object.entries(config.runtime_files)) {
+        files[new URL(path, siteRoot).href] = { ...info, name: path.split("/").pop(), what: "runtime file" };
+      }
+      for (const [rel, info] of Object.entries(config.model.files)) {
+        files[new URL(rel, modelUrl).href] = { ...info, name: rel, what: "model file" };
+      }
+      const totalBytes = Object.values(files).reduce((a, f) => a + f.bytes, 0);
       worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "fromscratch-model" });
       emit({ type: "progress", state: "loading", loaded: 0, total: totalBytes });
       worker.onmessage = (event) => {
@@ -99,7 +108,7 @@ export function loadModel() {
           library: new URL(config.library, siteRoot).href,
           wasm: { mjs: new URL(config.wasm.mjs, siteRoot).href, wasm: new URL(config.wasm.wasm, siteRoot).href },
           modelRoot,
-          modelUrl: new URL(config.model.id + "/", modelRoot).href,
+          modelUrl,
           modelId: config.model.id,
           dtype: config.model.dtype,
           files,

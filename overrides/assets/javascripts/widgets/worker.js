@@ -1,13 +1,23 @@
 // The page's one model worker: loads Transformers.js, the WASM and the model from the
 // site's own origin, then turns texts into unit-length 384-d vectors on request.
 // Messages in:  {type: "init", config} | {type: "embed", id, texts}
-// Messages out: {type: "progress", loaded, total} | {type: "ready", ms, fromCache}
+// Messages out: {type: "progress", loaded, total} | {type: "ready", ms, networkBytes}
 //               {type: "result", id, vectors, dims} | {type: "error", id?, kind, message}
+//
+// Every file it downloads (library, WASM, model) is listed in runtime.json with its size and
+// sha256. Each is checked once, when it arrives, and only then stored in Cache Storage, marked
+// with the checksum it passed; a cached copy without that mark (or with another checksum) is
+// never used. Transformers.js' own caches are off, so no file is copied into a second cache.
+
+const CACHE_NAME = "fromscratch-runtime-v1";
+const VERIFIED = "x-fromscratch-sha256"; // header on a cached copy: the checksum it passed
 
 let extractor = null;
 let failure = null; // the first thing that went wrong while fetching, to explain the error
-let bytes = new Map(); // url -> bytes received from the network
+let bytes = new Map(); // url -> bytes loaded so far (from the network or Cache Storage)
+let networkBytes = 0;
 let total = 0;
+let wasmUrls = []; // Blob URLs handed to ONNX Runtime, revoked once it has loaded them
 
 function post(message, transfer) {
   self.postMessage(message, transfer || []);
@@ -19,61 +29,94 @@ function reportProgress() {
   post({ type: "progress", loaded: Math.min(loaded, total), total });
 }
 
+function counted(url, n) {
+  bytes.set(url, n);
+  reportProgress();
+}
+
 function hex(buffer) {
   return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+function openCache() {
+  if (typeof caches === "undefined") return Promise.resolve(null);
+  return caches.open(CACHE_NAME).catch(() => null); // e.g. storage disabled: work uncached
+}
+
+// Read a response into one buffer of the published size, counting bytes as they come.
+// No chunk list and no second copy; null when the body is not exactly that size.
+async function readExactly(response, url, size) {
+  const body = new Uint8Array(size);
+  const reader = response.body.getReader();
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (received + value.length > size) {
+      await reader.cancel();
+      return null;
+    }
+    body.set(value, received);
+    received += value.length;
+    counted(url, received);
+  }
+  return received === size ? body : null;
+}
+
 // A fetch that only talks to the site's origin, counts bytes for the progress bar and
-// checks each model file's sha256 before Transformers.js (and its cache) ever sees it.
+// checks each listed file's sha256 before Transformers.js ever sees it.
 function makeFetch(config) {
-  const expected = new Map(
-    Object.entries(config.files).map(([rel, info]) => [new URL(rel, config.modelUrl).href, { rel, ...info }]),
-  );
+  const expected = new Map(Object.entries(config.files));
+  const cachePromise = openCache();
   return async function siteFetch(input, init) {
     const url = new URL(typeof input === "string" ? input : input.url, self.location.href);
     if (url.origin !== self.location.origin) {
       failure = failure || { kind: "offsite", message: `refused to fetch ${url.href}: not this site` };
       throw new Error(failure.message);
     }
-    const response = await fetch(url.href, init);
     const known = expected.get(url.href);
-    if (!response.ok) {
-      if (known && !failure) {
-        failure = { kind: "missing", message: `The model file ${known.rel} could not be downloaded (HTTP ${response.status}).` };
+    if (!known) return fetch(url.href, init);
+    const cache = await cachePromise;
+    if (cache) {
+      const hit = await cache.match(url.href).catch(() => undefined);
+      if (hit && hit.headers.get(VERIFIED) === known.sha256) {
+        counted(url.href, known.bytes);
+        return hit;
       }
+      if (hit) await cache.delete(url.href).catch(() => false); // not verified, or an older file
+    }
+    const response = await fetch(url.href, init);
+    if (!response.ok) {
+      failure = failure || {
+        kind: "missing",
+        message: `The ${known.what} ${known.name} could not be downloaded (HTTP ${response.status}).`,
+      };
       return response;
     }
-    const reader = response.body.getReader();
-    const chunks = [];
-    let received = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      received += value.length;
-      bytes.set(url.href, received);
-      reportProgress();
+    const body = await readExactly(response, url.href, known.bytes);
+    const digest = body && hex(await crypto.subtle.digest("SHA-256", body));
+    if (digest !== known.sha256) {
+      bytes.delete(url.href);
+      failure = failure || { kind: "corrupt", message: `The ${known.what} ${known.name} is damaged: its checksum does not match.` };
+      throw new Error(failure.message);
     }
-    const body = new Uint8Array(received);
-    let at = 0;
-    for (const c of chunks) {
-      body.set(c, at);
-      at += c.length;
-    }
-    if (known) {
-      const digest = hex(await crypto.subtle.digest("SHA-256", body));
-      if (digest !== known.sha256) {
-        failure = failure || {
-          kind: "corrupt",
-          message: `The model file ${known.rel} is damaged: its checksum does not match.`,
-        };
-        throw new Error(failure.message);
+    networkBytes += body.length;
+    const headers = {
+      "content-type": response.headers.get("content-type") || "application/octet-stream",
+      "content-length": String(body.length),
+      [VERIFIED]: digest,
+    };
+    if (cache) {
+      try {
+        await cache.put(url.href, new Response(body, { headers }));
+        // Hand over the stored copy so this buffer can be freed at once.
+        const stored = await cache.match(url.href);
+        if (stored) return stored;
+      } catch {
+        // quota or private mode: fall through and serve from memory
       }
     }
-    const headers = new Headers(response.headers);
-    headers.set("content-length", String(received));
-    headers.delete("content-encoding");
-    return new Response(body, { status: response.status, statusText: response.statusText, headers });
+    return new Response(body, { status: 200, headers });
   };
 }
 
@@ -88,10 +131,29 @@ function wasmSupported() {
   }
 }
 
+// A checked, counted, cached file as a same-origin Blob URL of the given type.
+async function blobUrl(url, type, siteFetch) {
+  const response = await siteFetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return URL.createObjectURL(new Blob([await response.blob()], { type }));
+}
+
+// The library goes through the same checked, counted, cached fetch as everything else,
+// then is imported from a Blob URL made from those very bytes (same origin as this worker).
+async function importLibrary(url, siteFetch) {
+  const code = await blobUrl(url, "text/javascript", siteFetch);
+  try {
+    return await import(code);
+  } finally {
+    URL.revokeObjectURL(code);
+  }
+}
+
 async function init(config) {
   const started = performance.now();
   failure = null;
   bytes = new Map();
+  networkBytes = 0;
   total = config.totalBytes;
   if (!wasmSupported()) {
     post({ type: "error", kind: "wasm", message: "This browser cannot run WebAssembly with SIMD, which the model needs." });
@@ -99,24 +161,32 @@ async function init(config) {
   }
   try {
     reportProgress();
-    const { pipeline, env } = await import(config.library);
+    const siteFetch = makeFetch(config);
+    const { pipeline, env } = await importLibrary(config.library, siteFetch);
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
     // A path, not a full URL: Transformers.js only looks for "local" files at non-URL paths.
     env.localModelPath = new URL(config.modelRoot).pathname;
-    env.useBrowserCache = true;
-    env.useWasmCache = true;
-    env.fetch = makeFetch(config);
-    env.backends.onnx.wasm.wasmPaths = { mjs: config.wasm.mjs, wasm: config.wasm.wasm };
+    env.useBrowserCache = false; // siteFetch keeps verified copies; a second cache would double them
+    env.fetch = siteFetch;
+    // ONNX Runtime gets both files as Blob URLs of checked bytes: it compiles the WASM while
+    // streaming it, so no 27 MB ArrayBuffer copy of the binary stays in this worker's heap.
+    wasmUrls = await Promise.all([
+      blobUrl(config.wasm.mjs, "text/javascript", siteFetch),
+      blobUrl(config.wasm.wasm, "application/wasm", siteFetch),
+    ]);
+    env.backends.onnx.wasm.wasmPaths = { mjs: wasmUrls[0], wasm: wasmUrls[1] };
     env.backends.onnx.wasm.numThreads = 1; // no cross-origin isolation on a static host
     extractor = await pipeline("feature-extraction", config.modelId, { dtype: config.dtype, device: "wasm" });
-    const fetched = [...bytes.values()].reduce((a, b) => a + b, 0);
-    post({ type: "progress", loaded: total, total });
-    post({ type: "ready", ms: performance.now() - started, networkBytes: fetched });
+    reportProgress();
+    post({ type: "ready", ms: performance.now() - started, networkBytes });
   } catch (err) {
     extractor = null;
     const known = failure || classify(err);
-    post({ type: "error", kind: known.kind, message: known.message, detail: String(err && err.message || err) });
+    post({ type: "error", kind: known.kind, message: known.message, detail: String((err && err.message) || err) });
+  } finally {
+    for (const url of wasmUrls) URL.revokeObjectURL(url);
+    wasmUrls = [];
   }
 }
 

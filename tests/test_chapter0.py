@@ -103,3 +103,11 @@ def test_local_ai_guide_covers_the_runtime(built_site):
         assert term.lower() in text.lower(), term
     assert "to be filled" not in text
     assert re.search(r"embedding one query\s*\d+ ms", text)
+
+
+def test_embeddings_page_backs_its_order_and_negation_claim(built_site):
+    # the page says both pairs score higher than any genuine paraphrase pair
+    text = text_of(built_site.page(CH0 + "embeddings/"))
+    scores = [float(x) for x in re.findall(r"MiniLM cosine: (-?\d\.\d{2})", text)]
+    best = float(re.search(r"best paraphrase pair: (\d\.\d{2})", text).group(1))
+    assert len(scores) == 2 and min(scores) > best

@@ -14,6 +14,8 @@ from fromscratch.errors import ShortcodeError
 from fromscratch.notebooks.cache import Environment, notebook_key
 from fromscratch.notebooks.embed import select_cells
 from fromscratch.notebooks.execute import describe_failure
+from fromscratch.notebooks.styles import Stylesheet, assemble, strip, template_styles
+from fromscratch.notebooks.typeset import has_math, mark_math
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 PLOT = new_notebook(
@@ -24,7 +26,7 @@ PLOT = new_notebook(
             "import matplotlib.pyplot as plt\nplt.plot([0, 1, 2], [0, value, 0])\nplt.show()",
             metadata={"tags": ["plot"]},
         ),
-        new_markdown_cell("That was the plot."),
+        new_markdown_cell("That was the plot: the dot product $a \\cdot b$ of two rows."),
     ]
 )
 OTHER = new_notebook(
@@ -132,8 +134,40 @@ def test_inline_cells_render_with_link_to_notebook(site: tuple[BuildResult, Path
     assert "the answer is 42" in first and "data:image/png;base64," in first
     assert "We read a number" not in page  # cell 1 was not selected
     assert 'href="../nb/plot/"' in page  # link to the full notebook, made relative
-    # the notebook CSS once per page, not once per embed
-    assert page.count("<style") == result.page("nb/plot/").count("<style")
+    # the notebook CSS is the shared stylesheet, not <style> blocks in the page
+    assert "<style" not in page
+
+
+JUPYTER_CSS = re.compile(r'<link rel="stylesheet" href="(?:\.\./)*(assets/stylesheets/jupyter\.[0-9a-f]{8}\.css)">')
+
+
+def test_notebook_css_is_one_shared_stylesheet(site: tuple[BuildResult, Path]) -> None:
+    result, _ = site
+    sheets = {p.name for p in (result.site / "assets/stylesheets").glob("jupyter.*.css")}
+    assert len(sheets) == 1, sheets
+    css = (result.site / "assets/stylesheets" / sheets.pop()).read_text(encoding="utf-8")
+    assert ".jupyter-wrapper" in css and ".highlight-ipynb" in css and ".jp-InputArea" in css
+    for url in ("chapter/", "nb/plot/", "other/"):  # an embedding page and notebook pages
+        page = result.page(url)
+        assert "<style" not in page, url  # nbconvert's inline CSS is gone ...
+        linked = JUPYTER_CSS.findall(page)
+        assert len(linked) == 1, url  # ... the shared stylesheet is linked once instead
+        assert (result.site / linked[0]).is_file()
+        assert len(page) < len(css), url  # and no copy of it hides in the page
+    home = result.page("")
+    assert not JUPYTER_CSS.search(home) and "jupyter." not in home  # no notebook content, no link
+
+
+def test_math_in_notebook_markdown_loads_the_sites_katex(site: tuple[BuildResult, Path]) -> None:
+    result, _ = site
+    page = result.page("nb/plot/")
+    assert 'class="jupyter-wrapper nb-math"' in page
+    assert "$a \\cdot b$" in page  # left as text for KaTeX's auto-render (katex-init.js)
+    assert re.search(r'<script defer src="(\.\./)+assets/vendor/katex/dist/katex\.min\.js">', page)
+    assert 'assets/javascripts/katex-init.js"' in page
+    assert "mathjax" not in page.lower() and "cdnjs" not in page
+    # the embedded cells (2-3) hold no math: no KaTeX there, nor on a page without any
+    assert "katex" not in result.page("chapter/") and "katex" not in result.page("other/")
 
 
 def test_warm_build_executes_nothing_and_an_edit_reruns_one(site: tuple[BuildResult, Path]) -> None:
@@ -282,3 +316,50 @@ def test_notebook_and_page_with_the_same_url_are_refused(tmp_path):
     result = run_mkdocs_build(project)
     assert not result.ok and "Traceback" not in result.output
     assert "docs/ch/vectors.ipynb: has the same URL as docs/ch/vectors.md" in result.output
+
+
+# -- notebook CSS and math, no build ---------------------------------------------------------
+
+RENDERED = """<script>clipboard()</script>
+<style type="text/css">.jupyter-wrapper{--x: 1}</style>
+<style type="text/css">.highlight-ipynb .k{color:green}</style>
+<div class="jupyter-wrapper">
+<div class="jp-Cell jp-MarkdownCell jp-Notebook-cell"><div class="jp-RenderedHTMLCommon jp-RenderedMarkdown \
+jp-MarkdownOutput" data-mime-type="text/markdown"><p>MARKDOWN</p></div></div>
+<div class="jp-Cell jp-CodeCell jp-Notebook-cell"><pre>x = '$a$ and $b$'</pre>
+<div class="jp-OutputArea-output"><style scoped>.dataframe td {color: red}</style><table></table></div></div>
+</div> <!-- jupyter-wrapper -->
+<style>
+        ['pre { line-height: 125%; }']
+        </style>
+"""
+
+
+def test_strip_keeps_the_cells_own_styles_and_unknown_blocks() -> None:
+    blocks = template_styles(RENDERED)
+    assert blocks == [".jupyter-wrapper{--x: 1}", ".highlight-ipynb .k{color:green}", "\n        ['pre { line-height: 125%; }']\n        "]
+    css = assemble(blocks + ['@charset "UTF-8";.extra{}'])
+    assert css.startswith('@charset "UTF-8";\n') and css.count("@charset") == 1
+    assert "['pre" not in css  # nb2html's list repr is no CSS
+    out = strip(RENDERED, Stylesheet("assets/stylesheets/jupyter.x.css", {".jupyter-wrapper{--x: 1}"}))
+    assert "--x: 1" not in out and "['pre" not in out
+    assert ".highlight-ipynb .k{color:green}" in out  # not in the shared sheet: stays inline
+    assert "<style scoped>.dataframe" in out  # a pandas table's own style is output, not template
+    assert "<script>clipboard()</script>" in out
+
+
+@pytest.mark.parametrize(
+    ("markdown", "math"),
+    [
+        ("the dot product $a \\cdot b$", True),
+        ("$$\\sum_i a_i b_i$$", True),
+        ("\\begin{align}x &= 1\\end{align}", True),
+        ("it costs $5 a month", False),
+        ("run <code>echo $HOME $PATH</code> first", False),
+        ("no math here", False),
+    ],
+)
+def test_math_is_found_in_markdown_only(markdown: str, math: bool) -> None:
+    page = RENDERED.replace("MARKDOWN", markdown)
+    assert has_math(page) is math  # the code cell's '$a$ and $b$' never counts
+    assert ('class="jupyter-wrapper nb-math"' in mark_math(page)) is math

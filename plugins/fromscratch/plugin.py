@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from jinja2 import Environment
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
@@ -16,6 +17,7 @@ from .config import FromScratchConfig
 from .frontmatter import check_front_matter
 from .notebooks import embed as notebook_embed
 from .notebooks import pages as notebook_pages
+from .notebooks import styles as notebook_styles
 from .runtime import widgets as _widgets  # noqa: F401 - registers the widget shortcode
 from .runtime.hooks import Runtime
 from .shortcodes.check import check_page
@@ -86,7 +88,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         if notebook_pages.is_notebook_page(page):
             html = notebook_pages.decorate(html, page, config)  # after links: its download link is literal
         else:
-            html = notebook_embed.add_styles(html)
+            html = notebook_embed.add_head(html)
         return html
 
     def _rewrite_links(self, html: str, page: Page, files: Files) -> str:
@@ -105,6 +107,11 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
             elif link.fragment:
                 self._pending_anchors.append((page.file.src_uri, link.url, link.target, link.fragment))
         return html
+
+    def on_env(self, env: Environment, config: MkDocsConfig, files: Files) -> Environment:
+        # main.html links the shared notebook stylesheet on pages with notebook content
+        env.globals["notebook_stylesheet"] = notebook_styles.CURRENT.path
+        return env
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         self._ids[page.file.src_uri] = links.anchor_ids(output)

@@ -8,6 +8,8 @@ Modules, one job each:
 - `pages`   — the build side: find notebooks, execute or reuse, hand the executed copy to
               mkdocs-jupyter, add the run info / download / Colab bar.
 - `embed`   — the `notebook` shortcode: selected executed cells inside a Markdown page.
+- `styles`  — nbconvert's notebook CSS as one shared stylesheet, stripped from the pages.
+- `typeset` — mark notebooks whose Markdown holds math, so the page loads the site's KaTeX.
 
 Cell numbers are 1-based positions among *all* cells of a notebook (Markdown cells count),
 the same numbers used in error messages.

@@ -4,7 +4,8 @@
 
 Cells are chosen by 1-based number among all cells ("2", "3-5", "1,4", "1-2,6") or by tag
 ("plot"); they render through mkdocs-jupyter's own converter, so they look exactly like
-the notebook page. The notebook CSS (large) is added once per page by `add_styles`.
+the notebook page. Their CSS is the shared notebook stylesheet (see `styles`), linked by
+overrides/main.html; the copy-button script is added once per page by `add_head`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from nbformat import NotebookNode
 from ..errors import ShortcodeError
 from ..shortcodes.context import PageContext
 from .pages import EXECUTED, strip_cdn_scripts
+from .styles import WRAPPER
+from .styles import strip as strip_styles
+from .typeset import mark_math
 
 _STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S | re.I)
 _INLINE_SCRIPT = re.compile(r"<script>.*?</script>", re.S | re.I)
@@ -29,7 +33,7 @@ _CELL_ID = re.compile(r'\b(id|for)="cell-(\d+)"')
 _TAG_NAME = re.compile(r"[A-Za-z_][\w-]*")
 
 _rendered: dict[str, tuple[str, str]] = {}  # sub-notebook hash -> (head, body)
-_head = ""  # the notebook CSS and clipboard script, shared by every embed
+_head = ""  # the clipboard script (and any CSS the shared stylesheet lacks), shared by every embed
 
 
 def notebook(src: str, cells: str = "", ctx: PageContext | None = None) -> str:
@@ -92,8 +96,8 @@ def select_cells(nb: NotebookNode, spec: str, src: str = "notebook") -> list[int
     return sorted(set(chosen))
 
 
-def add_styles(page_html: str) -> str:
-    """Put the notebook CSS once at the top of a Markdown page that embeds cells."""
+def add_head(page_html: str) -> str:
+    """Put the embeds' shared head (the copy-button script) once at the top of a Markdown page."""
     if 'class="nb-embed"' not in page_html or not _head:
         return page_html
     return _head + "\n" + page_html
@@ -122,9 +126,10 @@ def _render(nb: NotebookNode, chosen: list[int]) -> tuple[str, str]:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "embed.ipynb"
             path.write_text(text, encoding="utf-8")
-            content = strip_cdn_scripts(nb2html(str(path)))
-        head = "\n".join(_STYLE.findall(content) + _INLINE_SCRIPT.findall(content))
-        body = _INLINE_SCRIPT.sub("", _STYLE.sub("", content)).strip()
+            content = strip_styles(strip_cdn_scripts(nb2html(str(path))))
+        start = max(content.find(WRAPPER), 0)  # before it: the template's head, not the cells
+        head = "\n".join(_INLINE_SCRIPT.findall(content[:start]) + _STYLE.findall(content[:start]))
+        body = mark_math(content[start:].strip())
         # Copy buttons find their code by id: make ids unique across embeds on one page.
         body = _CELL_ID.sub(lambda m: f'{m.group(1)}="cell-{digest[:8]}-{m.group(2)}"', body)
         _rendered[digest] = (head, body)

@@ -29,6 +29,9 @@ from ..errors import SourceError
 from .cache import Environment, NotebookCache, file_hash, merge_outputs, notebook_key, write_if_changed
 from .execute import Job, Outcome, default_workers, execute_all, kernel_python
 from .options import NotebooksConfig
+from .styles import add_stylesheet
+from .styles import strip as strip_styles
+from .typeset import mark_math
 
 log = logging.getLogger("mkdocs.plugins.fromscratch.notebooks")
 
@@ -36,7 +39,8 @@ log = logging.getLogger("mkdocs.plugins.fromscratch.notebooks")
 _CDN_SCRIPT = re.compile(
     r"<script[^>]*\ssrc=\"(?:https?://[^\"]*(?:mathjax|mermaid)[^\"]*)?\"[^>]*>\s*</script>"
     r"|<script type=\"text/x-mathjax-config\">.*?</script>"
-    r"|<script type=\"module\">[^<]*?https?://cdn[^<]*?mermaid.*?</script>",
+    r"|<script type=\"module\">[^<]*?https?://cdn[^<]*?mermaid.*?</script>"
+    r"|<!-- (?:load mathjax|mathjax configuration|end of (?:mathjax|mermaid) configuration) -->",
     re.S | re.I,
 )
 
@@ -83,10 +87,11 @@ def prepare(files: Files, config: MkDocsConfig, options: NotebooksConfig) -> Non
     """Execute what is not cached (in parallel), then point each notebook File at its executed copy."""
     EXECUTED.clear()
     notebooks = [f for f in files if f.src_uri.endswith(".ipynb") and f.abs_src_path]
+    root = cache_root(options, config)
+    add_stylesheet(files, config, root)  # even unexecuted notebooks render with mkdocs-jupyter's CSS
     if not notebooks or not options.enabled:
         return
     check_unique_urls(notebooks, files)
-    root = cache_root(options, config)
     cache = NotebookCache(root)
     env = Environment(
         kernel=options.kernel,
@@ -170,8 +175,9 @@ def strip_cdn_scripts(content: str) -> str:
 
 
 def decorate(content: str, page: Page, config: MkDocsConfig) -> str:
-    """The run-info bar (when and how long, download, Colab) above a notebook page."""
-    content = strip_cdn_scripts(content)
+    """The run-info bar (when and how long, download, Colab) above a notebook page; its CSS
+    left to the shared stylesheet, its math marked for KaTeX."""
+    content = mark_math(strip_styles(strip_cdn_scripts(content)))
     done = EXECUTED.get(page.file.src_uri)
     if done is None:
         return content

@@ -46,6 +46,12 @@ Selected cells:
 And by tag, as a macro:
 
 {{ notebook("nb/plot.ipynb", "plot") }}
+
+Only what cell 2 printed, then only its code:
+
+{% notebook "nb/plot.ipynb", "2", "output" %}
+
+{{ notebook("nb/plot.ipynb", "2", "code") }}
 """
 
 
@@ -129,13 +135,17 @@ def test_raises_exception_cell_shows_its_error(site: tuple[BuildResult, Path]) -
 def test_inline_cells_render_with_link_to_notebook(site: tuple[BuildResult, Path]) -> None:
     result, _ = site
     page = result.page("chapter/")
-    assert page.count('class="nb-embed"') == 2
-    first = page.split('class="nb-embed"')[1]
+    assert page.count('class="nb-embed"') == 4
+    embeds = page.split('class="nb-embed"')
+    first = embeds[1]
     assert "the answer is 42" in first and "data:image/png;base64," in first
     assert "We read a number" not in page  # cell 1 was not selected
     assert 'href="../nb/plot/"' in page  # link to the full notebook, made relative
     # the notebook CSS is the shared stylesheet, not <style> blocks in the page
     assert "<style" not in page
+    # show="output": the printed line without the code; show="code": the code without its output
+    assert "the answer is 42" in embeds[3] and "number.txt" not in embeds[3]
+    assert "number.txt" in embeds[4] and "the answer is 42" not in embeds[4]
 
 
 JUPYTER_CSS = re.compile(r'<link rel="stylesheet" href="(?:\.\./)*(assets/stylesheets/jupyter\.[0-9a-f]{8}\.css)">')
@@ -247,6 +257,11 @@ def test_inline_cells_reject_bad_input(tmp_path: Path) -> None:
         result.output
     )
     assert notebook_lines(result) == {"docs/nb.ipynb": "cached"}
+
+    (project / "docs/page.md").write_text('# Page\n\n{% notebook "nb.ipynb", "1", "outputs" %}\n', encoding="utf-8")
+    result = run_mkdocs_build(project)
+    assert not result.ok
+    assert "docs/page.md:3: notebook: show='outputs' is not one of" in result.output
 
 
 # -- small pieces, no build --------------------------------------------------------------

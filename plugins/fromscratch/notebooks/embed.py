@@ -1,6 +1,7 @@
 """The `notebook` shortcode: a notebook's executed cells, inline in a Markdown page.
 
     {% notebook "vector-store.ipynb", "3-5" %}        {{ notebook("vector-store.ipynb", "3-5") }}
+    {% notebook "vector-store.ipynb", "ivf-plot", "output" %}   only what the cells printed or drew
 
 Cells are chosen by 1-based number among all cells ("2", "3-5", "1,4", "1-2,6") or by tag
 ("plot"); they render through mkdocs-jupyter's own converter, so they look exactly like
@@ -36,8 +37,17 @@ _rendered: dict[str, tuple[str, str]] = {}  # sub-notebook hash -> (head, body)
 _head = ""  # the clipboard script (and any CSS the shared stylesheet lacks), shared by every embed
 
 
-def notebook(src: str, cells: str = "", ctx: PageContext | None = None) -> str:
-    """Selected executed cells of `src` (a path relative to the page, or from docs/ with "/")."""
+SHOW = ("all", "output", "code")
+
+
+def notebook(src: str, cells: str = "", show: str = "all", ctx: PageContext | None = None) -> str:
+    """Selected executed cells of `src` (a path relative to the page, or from docs/ with "/").
+
+    `show` picks what of each cell appears: "all" (code and outputs), "output" or "code";
+    a summary page often wants a result without the code that made it.
+    """
+    if show not in SHOW:
+        raise ShortcodeError(f"notebook: show={show!r} is not one of \"all\", \"output\", \"code\"")
     if not src.strip():
         raise ShortcodeError("notebook: the notebook path is empty; write e.g. \"vector-store.ipynb\"")
     if ctx is None:
@@ -50,7 +60,7 @@ def notebook(src: str, cells: str = "", ctx: PageContext | None = None) -> str:
         raise ShortcodeError(f"notebook: notebook {src!r} not found (looked for docs/{rel})")
     nb = nbformat.read(done.path, as_version=4)
     chosen = select_cells(nb, cells, src)
-    head, body = _render(nb, chosen)
+    head, body = _render(nb, chosen, show)
     label = _label(cells, chosen)
     name = posixpath.basename(rel)
     return (
@@ -115,18 +125,22 @@ def _resolve(src: str, ctx: PageContext) -> str:
     return rel
 
 
-def _render(nb: NotebookNode, chosen: list[int]) -> tuple[str, str]:
+def _render(nb: NotebookNode, chosen: list[int], show: str = "all") -> tuple[str, str]:
     global _head
-    sub = nbformat.v4.new_notebook(metadata=nb.metadata, cells=[nb.cells[i] for i in chosen])
+    cells = [nb.cells[i] for i in chosen]
+    if show == "code":
+        cells = [{**cell, "outputs": []} if cell.cell_type == "code" else cell for cell in cells]
+        cells = [nbformat.from_dict(cell) for cell in cells]
+    sub = nbformat.v4.new_notebook(metadata=nb.metadata, cells=cells)
     text = nbformat.writes(sub)
-    digest = hashlib.sha256(text.encode()).hexdigest()
+    digest = hashlib.sha256((show + text).encode()).hexdigest()
     if digest not in _rendered:
         from mkdocs_jupyter.convert import nb2html  # heavy import: only when a page embeds cells
 
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "embed.ipynb"
             path.write_text(text, encoding="utf-8")
-            content = strip_styles(strip_cdn_scripts(nb2html(str(path))))
+            content = strip_styles(strip_cdn_scripts(nb2html(str(path), show_input=show != "output")))
         start = max(content.find(WRAPPER), 0)  # before it: the template's head, not the cells
         head = "\n".join(_INLINE_SCRIPT.findall(content[:start]) + _STYLE.findall(content[:start]))
         body = mark_math(content[start:].strip())

@@ -1,12 +1,15 @@
 """Widget speed: model load (cold and warm from Cache Storage), query latency, brute-force
 top-10 search over random vectors in the browser, and Python onnxruntime as the native reference.
 
-    .venv/bin/python benchmarks/widgets.py     (needs `make setup` and Debian's chromium)
+    .venv/bin/python benchmarks/widgets.py            (needs `make setup` and Debian's chromium)
+    .venv/bin/python benchmarks/widgets.py --reload   (live reload: `mkdocs serve` rebuild times)
 """
 
 from __future__ import annotations
 
 import gzip
+import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -64,22 +67,85 @@ SEARCH = """(n) => {
 }"""
 
 
-def chromium_memory_mb() -> float:
-    """Proportional set size of every Chromium process Playwright started (shared pages split fairly)."""
-    total_kb = 0
+def _process_kind(cmdline: bytes) -> str:
+    """Chromium's own name for a process (--type=renderer, --utility-sub-type=...), for the breakdown."""
+    args = cmdline.replace(b"\0", b" ").split()  # Chromium rewrites its children's titles
+    kind = next((a.split(b"=", 1)[1].decode() for a in args if a.startswith(b"--type=")), "browser")
+    sub = next((a.split(b"=", 1)[1].decode() for a in args if a.startswith(b"--utility-sub-type=")), "")
+    return f"{kind}:{sub.rsplit('.', 1)[-1]}" if sub else kind
+
+
+def _descendants(root: int) -> set[int]:
+    """Every process below `root`, so a browser some other program started is never counted."""
+    children: dict[int, list[int]] = {}
     for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
+        if proc.name.isdigit():
+            try:
+                ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(proc.name))
+    found: set[int] = set()
+    todo = [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def chromium_memory() -> dict[str, float]:
+    """Proportional set size (MB) of every Chromium process this script started, by process kind.
+
+    PSS splits shared pages fairly, so the sum is what the browser really costs the machine.
+    """
+    totals: dict[str, float] = {}
+    for pid in _descendants(os.getpid()):
+        proc = Path("/proc") / str(pid)
         try:
             cmdline = (proc / "cmdline").read_bytes()
-            if b"chromium" not in cmdline or b"playwright" not in cmdline:
+            if b"chromium" not in cmdline:
                 continue
             for line in (proc / "smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
-                    total_kb += int(line.split()[1])
+                    kind = _process_kind(cmdline)
+                    totals[kind] = totals.get(kind, 0.0) + int(line.split()[1]) / 1024
         except (FileNotFoundError, PermissionError, ProcessLookupError):
             continue
-    return total_kb / 1024
+    return totals
+
+
+def chromium_memory_mb() -> float:
+    return sum(chromium_memory().values())
+
+
+def memory_added(server_base: str, runs: int = 3) -> tuple[float, dict[str, float]]:
+    """Memory before first use and added by loading the model, each in a fresh browser, median of `runs`.
+
+    One run varies by ±50 MB on this machine (garbage collection timing), so one number is noise.
+    """
+    befores: list[float] = []
+    added: list[dict[str, float]] = []
+    with sync_playwright() as p:
+        for _ in range(runs):
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            page = browser.new_page()
+            page.goto(server_base)
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(1000)
+            before = chromium_memory()
+            page.evaluate(LOAD)
+            page.evaluate(LATENCY, QUERY)
+            page.wait_for_timeout(2000)  # let garbage collection settle
+            after = chromium_memory()
+            browser.close()
+            befores.append(sum(before.values()))
+            added.append({k: after.get(k, 0.0) - before.get(k, 0.0) for k in set(before) | set(after)})
+    kinds = {k for run in added for k in run}
+    median = {k: statistics.median(run.get(k, 0.0) for run in added) for k in kinds}
+    median["total"] = statistics.median(sum(run.values()) for run in added)
+    return statistics.median(befores), median
 
 
 def download_mb(site: Path) -> tuple[float, float]:
@@ -90,11 +156,86 @@ def download_mb(site: Path) -> tuple[float, float]:
     return raw / 1e6, packed / 1e6
 
 
-def main() -> None:
+def live_reload() -> None:
+    """`mkdocs serve` rebuild times with the runtime staged, and proof that unchanged files are not recopied.
+
+    Starts `mkdocs serve` on a widget page, touches the Markdown page five times and reads
+    each rebuild's time from the log; then builds twice into one folder (what serve does)
+    and checks the staged runtime and model files were not linked or copied again (their
+    ctime, which a new link or copy would change, stays the same).
+    """
+    import re
+    import signal
+    import socket
+    import subprocess
+    import threading
+
     with tempfile.TemporaryDirectory() as tmp:
         project = make_project(Path(tmp), {"index.md": WIDGET_PAGE})
-        import shutil
+        shutil.copytree(ROOT / "docs/data", project / "docs/data")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+        mkdocs = str(Path(sys.executable).with_name("mkdocs"))
+        serve = subprocess.Popen([mkdocs, "serve", "-a", f"127.0.0.1:{port}"],
+                                 cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        times: list[float] = []
+        serving = threading.Event()
 
+        def read_log() -> None:
+            assert serve.stdout is not None
+            for line in serve.stdout:
+                found = re.search(r"Documentation built in ([\d.]+) seconds", line)
+                if found:
+                    times.append(float(found.group(1)))
+                serving.set() if "Serving on" in line else None
+
+        threading.Thread(target=read_log, daemon=True).start()
+        try:
+            assert serving.wait(120), "mkdocs serve did not start"
+            page = project / "docs/index.md"
+            for edit in range(5):
+                done = len(times)
+                time.sleep(1.0)  # let the watcher settle between edits
+                page.write_text(page.read_text() + f"\nEdit {edit}.\n")
+                deadline = time.monotonic() + 60
+                while len(times) == done and time.monotonic() < deadline:
+                    time.sleep(0.1)
+        finally:
+            serve.send_signal(signal.SIGINT)
+            try:
+                serve.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                serve.kill()
+        site = Path(tmp) / "site"
+        t = time.perf_counter()
+        subprocess.run([mkdocs, "build", "-q", "-d", str(site)], cwd=project, env=env, check=True)
+        first = time.perf_counter() - t
+        staged = [p for d in ("assets/runtime", "assets/models") for p in (site / d).rglob("*")
+                  if p.is_file() and p.name != "runtime.json"]  # runtime.json is generated each build
+        stamps = {p: p.stat().st_ctime_ns for p in staged}
+        time.sleep(1)
+        t = time.perf_counter()
+        subprocess.run([mkdocs, "build", "-q", "--dirty", "-d", str(site)], cwd=project, env=env, check=True)
+        second = time.perf_counter() - t
+        touched = [p.name for p in staged if p.stat().st_ctime_ns != stamps[p]]
+        staged_mb = sum(p.stat().st_size for p in staged) / 1e6
+    print("| measure | result |\n| --- | --- |")
+    print(f"| `mkdocs serve` first build | {times[0]:.2f} s |")
+    print(f"| `mkdocs serve` rebuild after editing the page (median of {len(times) - 1}) "
+          f"| {statistics.median(times[1:]):.2f} s (all: {', '.join(f'{x:.2f}' for x in times[1:])}) |")
+    print(f"| `mkdocs build`, then again into the same folder | {first:.2f} s, then {second:.2f} s |")
+    print(f"| staged runtime/model files ({staged_mb:.1f} MB) "
+          f"linked or copied again by the second build | {len(touched)} of {len(stamps)} files {touched or ''}|")
+
+
+def main() -> None:
+    if "--reload" in sys.argv:
+        live_reload()
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        project = make_project(Path(tmp), {"index.md": WIDGET_PAGE})
         shutil.copytree(ROOT / "docs/data", project / "docs/data")
         result = run_mkdocs_build(project)
         assert result.ok, result.output
@@ -109,10 +250,7 @@ def main() -> None:
                 page = ctx.new_page()
                 page.goto(server.base)
                 page.wait_for_load_state("networkidle")
-                mem_before = chromium_memory_mb()
                 cold = page.evaluate(LOAD)
-                page.evaluate(LATENCY, QUERY)
-                mem_after = chromium_memory_mb()
                 page.goto(server.base)  # second visit: same browser profile, files in Cache Storage
                 before = len(server.log)
                 warm = page.evaluate(LOAD)
@@ -122,15 +260,19 @@ def main() -> None:
                 s100k = page.evaluate(SEARCH, 100_000)
                 version = browser.version
                 browser.close()
+            mem_before, mem_added = memory_added(server.base)
         rows += [
             ("model load, cold (network from 127.0.0.1)", f"{cold:.0f} ms"),
             ("model load, warm (Cache Storage)", f"{warm:.0f} ms ({len(refetched)} model/WASM requests)"),
             ("query embedding, browser (median of 50)", f"{latency:.1f} ms"),
             ("top-10 of 10,000 × 384-d, browser (median of 7)", f"{s10k:.1f} ms"),
             ("top-10 of 100,000 × 384-d, browser (median of 7)", f"{s100k:.1f} ms"),
-            ("browser memory, page with widgets before first use", f"{mem_before:.0f} MB"),
-            ("browser memory added by loading the model", f"{mem_after - mem_before:.0f} MB"),
+            ("browser memory, page with widgets before first use (median of 3)", f"{mem_before:.0f} MB"),
+            ("browser memory added by loading the model (median of 3)", f"{mem_added.pop('total'):.0f} MB"),
         ]
+        for kind in sorted(mem_added, key=lambda k: -mem_added[k]):
+            if abs(mem_added[kind]) >= 3:
+                rows.append((f"  of which {kind} process(es)", f"{mem_added[kind]:+.0f} MB"))
     model_dir = ROOT / ".cache/models/all-MiniLM-L6-v2"
     t = time.perf_counter()
     embedder = Embedder(model_dir)

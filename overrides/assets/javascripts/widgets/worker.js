@@ -169,8 +169,8 @@ async function init(config) {
     env.localModelPath = new URL(config.modelRoot).pathname;
     env.useBrowserCache = false; // siteFetch keeps verified copies; a second cache would double them
     env.fetch = siteFetch;
-    // ONNX Runtime gets both files as Blob URLs of checked bytes: it compiles the WASM while
-    // streaming it, so no 27 MB ArrayBuffer copy of the binary stays in this worker's heap.
+    // ONNX Runtime gets both files as Blob URLs of checked bytes, so what it imports and
+    // compiles (while streaming, with no ArrayBuffer copy held here) is what was verified.
     wasmUrls = await Promise.all([
       blobUrl(config.wasm.mjs, "text/javascript", siteFetch),
       blobUrl(config.wasm.wasm, "application/wasm", siteFetch),

@@ -1,6 +1,7 @@
 """Build-time benchmark for executed notebooks: our cache vs mkdocs-jupyter's `execute: true`.
 
     .venv/bin/python benchmarks/build.py [--notebooks 4] [--write benchmarks/RESULTS-build.md]
+    .venv/bin/python benchmarks/build.py --site     (the real site and its own notebooks)
 
 Writes a throwaway project (the real mkdocs.yml and overrides, no nav) with a few synthetic
 notebooks (numpy work of about a second plus a matplotlib plot each), then times whole
@@ -29,6 +30,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
+EMBED = re.compile(r"\{%-?\s*notebook\b.*?%\}|\{\{\s*notebook\(.*?\)\s*\}\}", re.S)
 
 WORK = """import numpy as np
 rng = np.random.default_rng({seed})
@@ -57,17 +59,27 @@ def make_project(base: Path, count: int, rounds: int) -> Path:
     (project / "docs").mkdir(parents=True)
     shutil.copytree(ROOT / "overrides", project / "overrides")
     (project / "node_modules").symlink_to(ROOT / "node_modules")
-    if (ROOT / ".cache").exists():  # the in-browser runtime's model files, fetched by `make`
-        (project / ".cache").symlink_to(ROOT / ".cache")
+    if (ROOT / ".cache/models").exists():  # the in-browser runtime's model files, fetched by `make`
+        (project / ".cache").mkdir()
+        (project / ".cache/models").symlink_to(ROOT / ".cache/models")
     (project / "docs/index.md").write_text("# Benchmark\n", encoding="utf-8")
     for i in range(count):
         nbformat.write(notebook(i, rounds), project / "docs" / f"nb{i}.ipynb")
     return project
 
 
-def configure(project: Path, *, ours: bool, mj_cache: bool) -> None:
+def make_site_project(base: Path) -> Path:
+    """The real site: its docs (with their notebooks) and its nav."""
+    project = make_project(base, 0, 0)
+    shutil.rmtree(project / "docs")
+    shutil.copytree(ROOT / "docs", project / "docs")
+    return project
+
+
+def configure(project: Path, *, ours: bool, mj_cache: bool, keep_nav: bool = False) -> None:
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    config = re.sub(r"(?m)^nav:\n(?:[ \t]+.*\n|\n)*", "", config)  # automatic nav
+    if not keep_nav:
+        config = re.sub(r"(?m)^nav:\n(?:[ \t]+.*\n|\n)*", "", config)  # automatic nav
     notebooks = (
         f"      notebooks:\n        cache_dir: {project.parent / 'nbcache'}\n"
         if ours
@@ -117,38 +129,53 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=200, help="numpy work per notebook")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each warm measurement")
     parser.add_argument("--write", type=Path, help="also write the table (Markdown) to this file")
+    parser.add_argument("--site", action="store_true", help="benchmark the real site's own notebooks")
     args = parser.parse_args()
 
     rows: list[tuple[str, float, str]] = []
     with tempfile.TemporaryDirectory(prefix="fromscratch-bench-") as tmp:
-        project = make_project(Path(tmp), args.notebooks, args.rounds)
+        if args.site:
+            project = make_site_project(Path(tmp))
+        else:
+            project = make_project(Path(tmp), args.notebooks, args.rounds)
+        notebooks = sorted((project / "docs").rglob("*.ipynb"))
 
-        configure(project, ours=True, mj_cache=True)
+        def configure_as(**kwargs: bool) -> None:
+            configure(project, keep_nav=args.site, **kwargs)
+
+        configure_as(ours=True, mj_cache=True)
         seconds, log = build(project)
         rows.append(("fromscratch, cold (empty cache)", seconds, counts(log)))
         runs = [build(project) for _ in range(args.repeat)]
         rows.append(("fromscratch, warm (no change)", statistics.median(s for s, _ in runs), counts(runs[-1][1])))
-        first = project / "docs/nb0.ipynb"
+        first = notebooks[0]
         nb = nbformat.read(first, as_version=4)
-        nb.cells[1].source += "\nprint('edited')"
+        code = next(cell for cell in nb.cells if cell.cell_type == "code")
+        code.source += "\nprint('edited')"
         nbformat.write(nb, first)
         seconds, log = build(project)
         rows.append(("fromscratch, one notebook edited", seconds, counts(log)))
 
-        configure(project, ours=False, mj_cache=False)
+        if args.site:  # mkdocs-jupyter cannot show cells inside Markdown pages: drop the embeds
+            for page in (project / "docs").rglob("*.md"):
+                text = page.read_text(encoding="utf-8")
+                page.write_text(EMBED.sub("", text), encoding="utf-8")
+        configure_as(ours=False, mj_cache=False)
         runs = [build(project) for _ in range(max(1, args.repeat - 1))]
         rows.append(
             ("mkdocs-jupyter `execute: true`, no cache (every build)", statistics.median(s for s, _ in runs),
              counts(runs[-1][1]))
         )
-        configure(project, ours=False, mj_cache=True)
+        configure_as(ours=False, mj_cache=True)
         build(project)  # fill its render cache
         seconds, log = build(project)
         rows.append(("mkdocs-jupyter `execute: true`, its own cache, warm", seconds, "0 executed (HTML cache hit)"))
 
     baseline = rows[3][1]
+    what = (f"the site's {len(notebooks)} notebooks" if args.site
+            else f"{args.notebooks} synthetic notebooks (numpy + matplotlib)")
     lines = [
-        f"{args.notebooks} synthetic notebooks (numpy + matplotlib), {os.cpu_count()} cores, "
+        f"{what}, {os.cpu_count()} cores, "
         f"Python {sys.version.split()[0]}; whole `mkdocs build` wall time.",
         "",
         "| build | seconds | vs mkdocs-jupyter execute | notebooks |",

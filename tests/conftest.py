@@ -58,8 +58,11 @@ def make_project(tmp: Path, docs: dict[str, str] | None = None, *, copy_docs: bo
     project.mkdir()
     shutil.copytree(ROOT / "overrides", project / "overrides")
     (project / "node_modules").symlink_to(ROOT / "node_modules")
-    if (ROOT / ".cache").exists():
-        (project / ".cache").symlink_to(ROOT / ".cache")
+    if (ROOT / ".cache" / "models").exists():
+        # only the verified model is shared; notebook and embedding caches start empty, so a
+        # test project never evicts or overwrites the real project's cache entries
+        (project / ".cache").mkdir()
+        (project / ".cache" / "models").symlink_to(ROOT / ".cache" / "models")
     if copy_docs:
         shutil.copytree(ROOT / "docs", project / "docs")
     else:

@@ -378,3 +378,25 @@ def test_math_is_found_in_markdown_only(markdown: str, math: bool) -> None:
     page = RENDERED.replace("MARKDOWN", markdown)
     assert has_math(page) is math  # the code cell's '$a$ and $b$' never counts
     assert ('class="jupyter-wrapper nb-math"' in mark_math(page)) is math
+
+
+def test_rendered_embeds_are_reused_from_disk_and_damage_is_repaired(tmp_path: Path) -> None:
+    cache = tmp_path / "nbcache"
+    nb = new_notebook(cells=[new_code_cell("print('from the kernel')")])
+    docs = {"index.md": "# Home\n", "nb.ipynb": write_nb(nb), "page.md": '# Page\n\n{% notebook "nb.ipynb", "1" %}\n'}
+    project = make_project(tmp_path, docs, config_edit=with_cache(cache))
+    first = run_mkdocs_build(project)
+    assert first.ok, first.output
+    entries = list((cache / "embeds").rglob("*.json"))
+    assert len(entries) == 1
+    # a warm build takes the embed from disk: prove it by planting a marker in the entry
+    data = json.loads(entries[0].read_text(encoding="utf-8"))
+    data["body"] = data["body"].replace("from the kernel", "from the embed cache")
+    entries[0].write_text(json.dumps(data), encoding="utf-8")
+    second = run_mkdocs_build(project)
+    assert second.ok and "from the embed cache" in second.page("page/")
+    # a damaged entry is rendered again, not trusted
+    entries[0].write_text("{not json", encoding="utf-8")
+    third = run_mkdocs_build(project)
+    assert third.ok and "from the kernel" in third.page("page/")
+    assert json.loads(entries[0].read_text(encoding="utf-8"))["body"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import posixpath
 import re
 import tempfile
@@ -23,8 +24,10 @@ from nbformat import NotebookNode
 
 from ..errors import ShortcodeError
 from ..shortcodes.context import PageContext
+from . import pages
+from .cache import write_if_changed
 from .pages import EXECUTED, strip_cdn_scripts
-from .styles import WRAPPER
+from .styles import WRAPPER, renderer_versions
 from .styles import strip as strip_styles
 from .typeset import mark_math
 
@@ -33,6 +36,7 @@ _INLINE_SCRIPT = re.compile(r"<script>.*?</script>", re.S | re.I)
 _CELL_ID = re.compile(r'\b(id|for)="cell-(\d+)"')
 _TAG_NAME = re.compile(r"[A-Za-z_][\w-]*")
 
+_FORMAT = "embed-1"  # bump when the post-processing below changes
 _rendered: dict[str, tuple[str, str]] = {}  # sub-notebook hash -> (head, body)
 _head = ""  # the clipboard script (and any CSS the shared stylesheet lacks), shared by every embed
 
@@ -135,20 +139,48 @@ def _render(nb: NotebookNode, chosen: list[int], show: str = "all") -> tuple[str
     text = nbformat.writes(sub)
     digest = hashlib.sha256((show + text).encode()).hexdigest()
     if digest not in _rendered:
-        from mkdocs_jupyter.convert import nb2html  # heavy import: only when a page embeds cells
-
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "embed.ipynb"
-            path.write_text(text, encoding="utf-8")
-            content = strip_styles(strip_cdn_scripts(nb2html(str(path), show_input=show != "output")))
-        start = max(content.find(WRAPPER), 0)  # before it: the template's head, not the cells
-        head = "\n".join(_INLINE_SCRIPT.findall(content[:start]) + _STYLE.findall(content[:start]))
-        body = mark_math(content[start:].strip())
-        # Copy buttons find their code by id: make ids unique across embeds on one page.
-        body = _CELL_ID.sub(lambda m: f'{m.group(1)}="cell-{digest[:8]}-{m.group(2)}"', body)
-        _rendered[digest] = (head, body)
+        _rendered[digest] = _load(digest) or _convert(text, digest, show)
     head, body = _rendered[digest]
     _head = _head or head
+    return head, body
+
+
+def _disk_path(digest: str) -> Path | None:
+    """Where a rendered embed is kept between builds: converting cells with nbconvert costs
+    about 0.2 s each (it compiles its templates every time), which a warm build should not pay."""
+    if pages.CACHE_ROOT is None:
+        return None
+    key = hashlib.sha256(f"{_FORMAT}|{digest}|{renderer_versions()}".encode()).hexdigest()
+    return pages.CACHE_ROOT / "embeds" / f"{key[:2]}" / f"{key}.json"
+
+
+def _load(digest: str) -> tuple[str, str] | None:
+    path = _disk_path(digest)
+    if path is None or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data["head"], data["body"]
+    except (ValueError, KeyError):
+        return None  # a damaged entry is rendered again and overwritten
+
+
+def _convert(text: str, digest: str, show: str) -> tuple[str, str]:
+    """nbconvert (through mkdocs-jupyter) renders the cells exactly like the notebook page."""
+    from mkdocs_jupyter.convert import nb2html  # heavy import: only when a page embeds cells
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "embed.ipynb"
+        path.write_text(text, encoding="utf-8")
+        content = strip_styles(strip_cdn_scripts(nb2html(str(path), show_input=show != "output")))
+    start = max(content.find(WRAPPER), 0)  # before it: the template's head, not the cells
+    head = "\n".join(_INLINE_SCRIPT.findall(content[:start]) + _STYLE.findall(content[:start]))
+    body = mark_math(content[start:].strip())
+    # Copy buttons find their code by id: make ids unique across embeds on one page.
+    body = _CELL_ID.sub(lambda m: f'{m.group(1)}="cell-{digest[:8]}-{m.group(2)}"', body)
+    path = _disk_path(digest)
+    if path is not None:
+        write_if_changed(path, json.dumps({"head": head, "body": body}))
     return head, body
 
 

@@ -57,6 +57,8 @@ class Executed:
 
 # src_uri -> Executed, for the current build; the `notebook` shortcode reads it.
 EXECUTED: dict[str, Executed] = {}
+# The notebook cache folder of the current build; the shortcode keeps rendered embeds there.
+CACHE_ROOT: Path | None = None
 
 
 def cache_root(options: NotebooksConfig, config: MkDocsConfig) -> Path:
@@ -85,9 +87,11 @@ def check_unique_urls(notebooks: list[File], files: Files) -> None:
 
 def prepare(files: Files, config: MkDocsConfig, options: NotebooksConfig) -> None:
     """Execute what is not cached (in parallel), then point each notebook File at its executed copy."""
+    global CACHE_ROOT
     EXECUTED.clear()
     notebooks = [f for f in files if f.src_uri.endswith(".ipynb") and f.abs_src_path]
     root = cache_root(options, config)
+    CACHE_ROOT = root
     add_stylesheet(files, config, root)  # even unexecuted notebooks render with mkdocs-jupyter's CSS
     if not notebooks or not options.enabled:
         return

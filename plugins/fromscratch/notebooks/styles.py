@@ -129,7 +129,8 @@ def _probe_blocks(theme: str) -> list[str]:
     return template_styles(content)
 
 
-def _versions() -> str:
+def renderer_versions() -> str:
+    """The packages whose versions change how cells render: part of every render cache key."""
     found = []
     for name in ("mkdocs-jupyter", "nbconvert", "pygments", "jupyterlab_pygments"):
         try:
@@ -141,7 +142,7 @@ def _versions() -> str:
 
 def build_css(theme: str, cache_dir: Path | None) -> tuple[str, list[str]]:
     """(stylesheet text, the inline blocks it replaces); from the disk cache when it is there."""
-    key = hashlib.sha256(f"{_FORMAT}|{theme}|{_versions()}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{_FORMAT}|{theme}|{renderer_versions()}".encode()).hexdigest()[:16]
     cached = cache_dir / "styles" / f"jupyter-{key}.json" if cache_dir else None
     if cached is not None and cached.is_file():
         blocks = json.loads(cached.read_text(encoding="utf-8"))

@@ -52,7 +52,11 @@ class EmbeddingMap extends WidgetBase {
       const [x, y] = at(p.xy);
       const g = h("g", { svg: true, class: cls, "data-label": p.label, "data-x": x.toFixed(1), "data-y": y.toFixed(1) },
         h("circle", { svg: true, cx: x.toFixed(1), cy: y.toFixed(1), r: cls.includes("added") ? 7 : 5 }),
-        h("text", { svg: true, x: (x + 8).toFixed(1), y: (y + 4).toFixed(1) }, p.label));
+        // labels on the right half read leftwards, so none runs off the edge of the map
+        h("text", {
+          svg: true, x: (x > W / 2 ? x - 9 : x + 9).toFixed(1), y: (y + 4).toFixed(1),
+          "text-anchor": x > W / 2 ? "end" : "start",
+        }, p.label));
       this.svg.append(g);
     };
     for (const p of this.points) mark(p, `fs-map__point fs-map__group-${groups.indexOf(p.group) % 6}`);

@@ -209,3 +209,22 @@ def test_no_request_leaves_the_origin(browser, built_site, tmp_path: Path) -> No
         ctx.close()
         assert not [u for u in offsite if not u.startswith(("data:", "blob:"))], offsite
         assert len(pages) >= 3
+
+
+def test_embedding_map_labels_stay_inside_the_map(page, server) -> None:  # noqa: ANN001
+    page.goto(server.base)
+    page.wait_for_selector("embedding-map g[data-label=king]")
+    page.fill("embedding-map input", "a rather long sentence about royal families")
+    use(page, "embedding-map")
+    page.wait_for_selector("embedding-map g.fs-map__point--added")
+    outside = page.evaluate(
+        """() => {
+            const svg = document.querySelector('embedding-map svg');
+            const width = svg.viewBox.baseVal.width;
+            return [...svg.querySelectorAll('text')]
+              .map((t) => ({ label: t.textContent, box: t.getBBox() }))
+              .filter(({ box }) => box.x < 0 || box.x + box.width > width)
+              .map(({ label }) => label);
+        }"""
+    )
+    assert outside == []

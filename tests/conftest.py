@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,13 @@ class BuildResult:
     @property
     def ok(self) -> bool:
         return self.returncode == 0
+
+    def images(self, url_path: str) -> list[bytes]:
+        """The bytes of every notebook figure a page shows (written as files, not data URIs)."""
+        html = self.page(url_path)
+        page_dir = self.site / url_path
+        found = re.findall(r'<img[^>]+src="([^"]*assets/notebook-images/[^"]+)"', html)
+        return [(page_dir / src).resolve().read_bytes() for src in found]
 
     def page(self, url_path: str) -> str:
         """HTML of a built page, e.g. page('content/ch0-fundamentals/overview/')."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import subprocess
@@ -110,7 +111,11 @@ def test_notebook_becomes_a_page_with_its_outputs(site: tuple[BuildResult, Path]
     page = result.page("nb/plot/")
     assert "Plotting a line" in page
     assert "the answer is 42" in page  # printed, with the notebook's folder as cwd
-    assert re.search(r'<img[^>]+src="data:image/png;base64,', page)  # the matplotlib figure
+    # the matplotlib figure, written once as a file the page loads lazily (not a data: URI)
+    (figure,) = result.images("nb/plot/")
+    assert figure.startswith(b"\x89PNG") and len(figure) > 1000
+    assert re.search(r'<img loading="lazy"[^>]+src="(\.\./)+assets/notebook-images/[0-9a-f]{20}\.png"', page)
+    assert "data:image/png" not in page
     assert "cdnjs.cloudflare.com" not in page and '<script src="">' not in page  # nothing from a CDN
     # run info, download of the executed notebook, Colab link from repo_url
     assert re.search(r'class="nb-runinfo__ran">Ran in \d+\.\d s on <time', page)
@@ -138,7 +143,7 @@ def test_inline_cells_render_with_link_to_notebook(site: tuple[BuildResult, Path
     assert page.count('class="nb-embed"') == 4
     embeds = page.split('class="nb-embed"')
     first = embeds[1]
-    assert "the answer is 42" in first and "data:image/png;base64," in first
+    assert "the answer is 42" in first and "assets/notebook-images/" in first
     assert "We read a number" not in page  # cell 1 was not selected
     assert 'href="../nb/plot/"' in page  # link to the full notebook, made relative
     # the notebook CSS is the shared stylesheet, not <style> blocks in the page
@@ -400,3 +405,21 @@ def test_rendered_embeds_are_reused_from_disk_and_damage_is_repaired(tmp_path: P
     third = run_mkdocs_build(project)
     assert third.ok and "from the kernel" in third.page("page/")
     assert json.loads(entries[0].read_text(encoding="utf-8"))["body"]
+
+
+def test_images_become_one_file_per_figure(tmp_path: Path) -> None:
+    from fromscratch.notebooks.images import ImageStore
+
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+    data = base64.b64encode(png).decode()
+    store = ImageStore()
+    first = store.extract(f'<img src="data:image/png;base64,{data}">', "a/")
+    second = store.extract(f'<img alt="x" src="data:image/png;base64,\n{data}">', "b/c/")
+    assert len(store.images) == 1  # the same figure on two pages is one file
+    (path,) = store.images
+    assert first == f'<img loading="lazy" decoding="async" src="../{path}">'
+    assert second == f'<img loading="lazy" decoding="async" alt="x" src="../../{path}">'
+    broken = '<img src="data:image/png;base64,@@@">'
+    assert store.extract(broken, "a/") == broken  # what cannot be decoded is left as it was
+    store.write(tmp_path)
+    assert (tmp_path / path).read_bytes() == png

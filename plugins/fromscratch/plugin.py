@@ -18,6 +18,7 @@ from .frontmatter import check_front_matter
 from .notebooks import embed as notebook_embed
 from .notebooks import pages as notebook_pages
 from .notebooks import styles as notebook_styles
+from .notebooks.images import ImageStore
 from .runtime import widgets as _widgets  # noqa: F401 - registers the widget shortcode
 from .runtime.hooks import Runtime
 from .shortcodes.check import check_page
@@ -32,6 +33,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
     def __init__(self) -> None:
         self._pending_anchors: list[tuple[str, str, File, str]] = []
         self._ids: dict[str, set[str]] = {}
+        self._images = ImageStore()
 
     # -- configuration -----------------------------------------------------
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -51,6 +53,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
     def on_pre_build(self, config: MkDocsConfig) -> None:
         self._pending_anchors = []
         self._ids = {}
+        self._images = ImageStore()
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         notebook_pages.prepare(files, config, self.config.notebooks)  # execute or reuse, before mkdocs-jupyter
@@ -89,6 +92,8 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
             html = notebook_pages.decorate(html, page, config)  # after links: its download link is literal
         else:
             html = notebook_embed.add_head(html)
+        if 'class="jupyter-wrapper' in html:
+            html = self._images.extract(html, page.url)
         return html
 
     def _rewrite_links(self, html: str, page: Page, files: Files) -> str:
@@ -120,6 +125,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         set_current_page(None)
+        self._images.write(config.site_dir)
 
         def ids_for(target: File) -> set[str] | None:
             return self._ids.get(target.src_uri)

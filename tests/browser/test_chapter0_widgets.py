@@ -39,12 +39,13 @@ def test_similarity_playground_on_chapter_pages(reader, name: str) -> None:  # n
     widget.locator("input").nth(1).fill("A simple recipe for a homemade loaf.")
     widget.locator("button.fs-widget__run").click()
     output = widget.locator("output")
-    page.wait_for_function("el => el.dataset.value !== undefined", arg=output.element_handle())
-    related = float(output.get_attribute("data-value"))
+    value = "() => document.querySelector('similarity-playground output').dataset.value"
+    page.wait_for_function(f"({value})() !== undefined")
+    before = output.get_attribute("data-value")
+    related = float(before)
     widget.locator("input").nth(1).fill("The train to Paris leaves at noon.")
     widget.locator("button.fs-widget__run").click()
-    page.wait_for_function(f"el => el.dataset.value !== '{output.get_attribute('data-value')}'",
-                           arg=output.element_handle())
+    page.wait_for_function(f"({value})() !== '{before}'")
     unrelated = float(output.get_attribute("data-value"))
     assert related > unrelated + 0.2
     assert re.fullmatch(r"-?\d\.\d\d", output.inner_text())

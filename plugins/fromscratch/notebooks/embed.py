@@ -135,7 +135,9 @@ def _render(nb: NotebookNode, chosen: list[int], show: str = "all") -> tuple[str
     if show == "code":
         cells = [{**cell, "outputs": []} if cell.cell_type == "code" else cell for cell in cells]
         cells = [nbformat.from_dict(cell) for cell in cells]
-    sub = nbformat.v4.new_notebook(metadata=nb.metadata, cells=cells)
+    # run facts (when it ran, how long) would change the digest of every embed at each run
+    metadata = {k: v for k, v in nb.metadata.items() if k != "fromscratch"}
+    sub = nbformat.v4.new_notebook(metadata=metadata, cells=cells)
     text = nbformat.writes(sub)
     digest = hashlib.sha256((show + text).encode()).hexdigest()
     if digest not in _rendered:

@@ -32,7 +32,7 @@ EXTENSION = "fromscratch.shortcodes.ShortcodeExtension"
 class FromScratchPlugin(BasePlugin[FromScratchConfig]):
     def __init__(self) -> None:
         self._pending_anchors: list[tuple[str, str, File, str]] = []
-        self._ids: dict[str, set[str]] = {}
+        self._outputs: dict[str, str] = {}
         self._images = ImageStore()
 
     # -- configuration -----------------------------------------------------
@@ -52,7 +52,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
         self._pending_anchors = []
-        self._ids = {}
+        self._outputs = {}
         self._images = ImageStore()
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
@@ -119,7 +119,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         return env
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
-        self._ids[page.file.src_uri] = links.anchor_ids(output)
+        self._outputs[page.file.src_uri] = output  # ids are read only for pages a link's #anchor names
         notebook_pages.copy_download(page)
         return output
 
@@ -127,8 +127,15 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         set_current_page(None)
         self._images.write(config.site_dir)
 
+        parsed: dict[str, set[str]] = {}
+
         def ids_for(target: File) -> set[str] | None:
-            return self._ids.get(target.src_uri)
+            output = self._outputs.get(target.src_uri)
+            if output is None:
+                return None
+            if target.src_uri not in parsed:
+                parsed[target.src_uri] = links.anchor_ids(output)
+            return parsed[target.src_uri]
 
         for page, url, fragment in links.broken_anchors(self._pending_anchors, ids_for):
             log.warning(f"docs/{page}: link '{url}' names anchor #{fragment}, which that page does not have")

@@ -118,12 +118,7 @@ def add_head(page_html: str) -> str:
 
 
 def _resolve(src: str, ctx: PageContext) -> str:
-    if src.startswith("/"):
-        rel = posixpath.normpath(src.lstrip("/"))
-    else:
-        rel = posixpath.normpath(posixpath.join(posixpath.dirname(ctx.src_path), src))
-    if rel.startswith("../") or rel == "..":
-        raise ShortcodeError(f"notebook: {src!r} points outside docs/")
+    rel = ctx.docs_path(src, "notebook")
     if not rel.endswith(".ipynb"):
         raise ShortcodeError(f"notebook: {src!r} is not a notebook (.ipynb)")
     return rel

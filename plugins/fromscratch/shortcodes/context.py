@@ -23,6 +23,17 @@ class PageContext:
     def display_path(self) -> str:
         return f"docs/{self.src_path}"
 
+    def docs_path(self, src: str, who: str) -> str:
+        """A path as Markdown reads it (relative to the page, or from docs/ with a leading /),
+        as a posix path under docs/; refuses one that climbs out of docs/."""
+        if src.startswith("/"):
+            rel = posixpath.normpath(src.lstrip("/"))
+        else:
+            rel = posixpath.normpath(posixpath.join(posixpath.dirname(self.src_path), src))
+        if rel.startswith("../") or rel == "..":
+            raise ShortcodeError(f"{who}: {src!r} points outside docs/")
+        return rel
+
     def resolve_asset(self, src: str, who: str) -> str:
         """Map a Markdown-style image path to a root-absolute one after checking the file exists.
 
@@ -33,12 +44,7 @@ class PageContext:
             raise ShortcodeError(
                 f"{who}: {src!r} is on another host; put the file under docs/ so the site serves it"
             )
-        if src.startswith("/"):
-            rel = posixpath.normpath(src.lstrip("/"))
-        else:
-            rel = posixpath.normpath(posixpath.join(posixpath.dirname(self.src_path), src))
-        if rel.startswith("../") or rel == "..":
-            raise ShortcodeError(f"{who}: {src!r} points outside docs/")
+        rel = self.docs_path(src, who)
         if not (self.docs_dir / rel).is_file():
             raise ShortcodeError(
                 f"{who}: file {src!r} not found (looked for docs/{rel}); check the name or add the file"

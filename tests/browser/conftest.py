@@ -123,3 +123,14 @@ def page(context, server: Server):  # noqa: ANN001, ANN201
     pg.errors = []
     pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
     return pg
+
+
+def map_distance(map_widget, a: str, b: str) -> float:  # noqa: ANN001 - a Playwright Locator
+    """Distance on the <embedding-map> between the points labelled a and b (the last of each)."""
+
+    def xy(label: str) -> tuple[float, float]:
+        g = map_widget.locator(f"g[data-label='{label}']").last
+        return float(g.get_attribute("data-x")), float(g.get_attribute("data-y"))
+
+    (x1, y1), (x2, y2) = xy(a), xy(b)
+    return ((x1 - x2) ** 2 + (y1 - y2) ** 2) ** 0.5

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from browser.conftest import Server, serve
+from browser.conftest import Server, map_distance, serve
 
 pytestmark = pytest.mark.browser
 
@@ -73,16 +73,7 @@ def test_embedding_map_on_the_embeddings_page(reader) -> None:  # noqa: ANN001
     widget.locator("button.fs-widget__run").click()
     added = widget.locator("g.fs-map__point--added[data-label=princess]")
     added.wait_for()
-
-    def xy(label: str) -> tuple[float, float]:
-        g = widget.locator(f"g[data-label='{label}']").last
-        return float(g.get_attribute("data-x")), float(g.get_attribute("data-y"))
-
-    def dist(a: str, b: str) -> float:
-        (x1, y1), (x2, y2) = xy(a), xy(b)
-        return ((x1 - x2) ** 2 + (y1 - y2) ** 2) ** 0.5
-
-    assert dist("princess", "queen") < dist("princess", "banana")
+    assert map_distance(widget, "princess", "queen") < map_distance(widget, "princess", "banana")
     assert errors == []
 
 

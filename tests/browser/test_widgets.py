@@ -9,6 +9,8 @@ import pytest
 from conftest import ROOT
 from fromscratch.runtime.embed import Embedder
 
+from browser.conftest import map_distance
+
 pytestmark = pytest.mark.browser
 
 MODEL_DIR = ROOT / ".cache" / "models" / "all-MiniLM-L6-v2"
@@ -62,13 +64,8 @@ def test_embedding_map_places_queen_near_king(page, server) -> None:  # noqa: AN
     page.goto(server.base)
     page.wait_for_selector("embedding-map g[data-label=king]")
 
-    def xy(label: str) -> tuple[float, float]:
-        g = page.locator(f"embedding-map g[data-label='{label}']").last
-        return float(g.get_attribute("data-x")), float(g.get_attribute("data-y"))
-
     def dist(a: str, b: str) -> float:
-        (x1, y1), (x2, y2) = xy(a), xy(b)
-        return ((x1 - x2) ** 2 + (y1 - y2) ** 2) ** 0.5
+        return map_distance(page.locator("embedding-map"), a, b)
 
     assert dist("king", "queen") * 3 < dist("king", "banana")
     page.fill("embedding-map input", "emperor")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,9 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from conftest import make_project as throwaway_project  # noqa: E402
+
 EMBED = re.compile(r"\{%-?\s*notebook\b.*?%\}|\{\{\s*notebook\(.*?\)\s*\}\}", re.S)
 
 WORK = """import numpy as np
@@ -55,25 +57,15 @@ def notebook(seed: int, rounds: int) -> nbformat.NotebookNode:
 
 
 def make_project(base: Path, count: int, rounds: int) -> Path:
-    project = base / "project"
-    (project / "docs").mkdir(parents=True)
-    shutil.copytree(ROOT / "overrides", project / "overrides")
-    (project / "node_modules").symlink_to(ROOT / "node_modules")
-    if (ROOT / ".cache/models").exists():  # the in-browser runtime's model files, fetched by `make`
-        (project / ".cache").mkdir()
-        (project / ".cache/models").symlink_to(ROOT / ".cache/models")
-    (project / "docs/index.md").write_text("# Benchmark\n", encoding="utf-8")
-    for i in range(count):
-        nbformat.write(notebook(i, rounds), project / "docs" / f"nb{i}.ipynb")
-    return project
+    """The tests' throwaway project (real overrides and model) with synthetic notebooks."""
+    docs = {"index.md": "# Benchmark\n"}
+    docs |= {f"nb{i}.ipynb": nbformat.writes(notebook(i, rounds)) for i in range(count)}
+    return throwaway_project(base, docs)
 
 
 def make_site_project(base: Path) -> Path:
     """The real site: its docs (with their notebooks) and its nav."""
-    project = make_project(base, 0, 0)
-    shutil.rmtree(project / "docs")
-    shutil.copytree(ROOT / "docs", project / "docs")
-    return project
+    return throwaway_project(base, copy_docs=True)
 
 
 def configure(project: Path, *, ours: bool, mj_cache: bool, keep_nav: bool = False) -> None:

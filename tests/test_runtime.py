@@ -182,7 +182,7 @@ def test_manifest_lists_every_runtime_file_with_size_and_checksum(tmp_path: Path
     node_modules = ROOT / "node_modules"
     (tmp_path / "m.onnx").write_bytes(b"weights")
     model = {"id": "m", "dtype": "q8", "dims": 8, "onnx": "m.onnx"}
-    manifest = stage.runtime_manifest(node_modules, model, {"m.onnx": _sha(b"weights")}, tmp_path, [])
+    manifest = stage.runtime_manifest(stage.runtime_files(node_modules), model, {"m.onnx": _sha(b"weights")}, tmp_path, [])
     staged = stage.runtime_files(node_modules)
     assert set(manifest["runtime_files"]) == set(staged) and manifest["library"] in staged
     for dest, info in manifest["runtime_files"].items():

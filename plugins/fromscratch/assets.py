@@ -2,14 +2,17 @@
 
 Material loads Google Fonts and Mermaid from public CDNs by default; the site
 promises that nothing leaves the reader's origin. The files come from
-`node_modules` (installed by `npm ci`) and are added to MkDocs' file list, so
-`mkdocs build` copies them and `mkdocs serve` watches nothing extra.
+`node_modules` (installed by `npm ci`) and are added to MkDocs' file list as
+`StagedFile`s (the runtime stages the model and WASM the same way): hard-linked into
+the site, skipped when already current, and `mkdocs serve` watches nothing extra.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +74,35 @@ def vendor_files(node_modules: Path) -> dict[str, Path]:
     return staged
 
 
+class StagedFile(File):
+    """A static file placed by hard link when possible, and not at all when already current:
+    MkDocs would otherwise copy every megabyte (Mermaid, the WASM, the model) on each rebuild."""
+
+    def copy_file(self, dirty: bool = False) -> None:
+        src, dest = self.abs_src_path, self.abs_dest_path
+        assert src is not None
+        if os.path.isfile(dest):
+            s, d = os.stat(src), os.stat(dest)
+            if (s.st_ino == d.st_ino and s.st_dev == d.st_dev) or (
+                s.st_size == d.st_size and d.st_mtime >= s.st_mtime
+            ):
+                return
+            os.unlink(dest)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        try:
+            os.link(src, dest)
+        except OSError:
+            shutil.copyfile(src, dest)
+
+
+def add_staged(files: Files, config: MkDocsConfig, staged: dict[str, Path]) -> None:
+    """Serve each source file at its site path, replacing any file already listed there."""
+    for dest, src in staged.items():
+        existing = files.get_file_from_path(dest)
+        if existing is not None:
+            files.remove(existing)
+        files.append(StagedFile.generated(config, dest, abs_src_path=str(src)))
+
+
 def add_vendor_files(files: Files, config: MkDocsConfig, node_modules: Path) -> None:
-    for dest, src in vendor_files(node_modules).items():
-        files.append(File.generated(config, dest, abs_src_path=str(src)))
+    add_staged(files, config, vendor_files(node_modules))

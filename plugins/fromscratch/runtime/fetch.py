@@ -33,26 +33,29 @@ class ModelError(PluginError):
     """The model is missing or does not match its checksum."""
 
 
+_digests: dict[tuple[str, int, int], str] = {}
+
+
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """sha256 of a file, remembered by (path, size, mtime) so live reload does not re-read
+    the 23 MB model or the 27 MB WASM on every rebuild."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _digests:
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        _digests[key] = digest.hexdigest()
+    return _digests[key]
 
 
 def model_dir(root: Path, runtime: Mapping) -> Path:
     return root / runtime["cache_dir"] / "models" / runtime["model"]["id"]
 
 
-_verified: dict[tuple[str, int, int], str] = {}
-
-
 def verify(directory: Path, files: Mapping[str, list[str]]) -> dict[str, str]:
-    """Return {path: sha256} when every file exists with an accepted hash, else raise ModelError.
-
-    Hashes are remembered by (path, size, mtime) so live reload does not re-read 23 MB.
-    """
+    """Return {path: sha256} when every file exists with an accepted hash, else raise ModelError."""
     if not files:
         raise ModelError("runtime.model.files is empty in mkdocs.yml: list the model files and their sha256")
     found: dict[str, str] = {}
@@ -62,15 +65,12 @@ def verify(directory: Path, files: Mapping[str, list[str]]) -> dict[str, str]:
             raise ModelError(
                 f"model file {path} is missing: run `make setup` (or `python -m fromscratch.runtime.fetch`)"
             )
-        stat = path.stat()
-        key = (str(path), stat.st_size, stat.st_mtime_ns)
-        digest = _verified.get(key) or sha256_file(path)
+        digest = sha256_file(path)
         if digest not in accepted:
             raise ModelError(
                 f"model file {path} has sha256 {digest}, expected one of {', '.join(accepted)}: "
                 "delete it and run `make setup`"
             )
-        _verified[key] = digest
         found[rel] = digest
     return found
 

@@ -10,6 +10,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 
+from .. import assets
 from . import corpus, fetch, stage, widgets
 
 log = logging.getLogger("mkdocs.plugins.fromscratch.runtime")
@@ -29,8 +30,9 @@ class Runtime:
         model = self.options["model"]
         model_dir = fetch.model_dir(self.root, self.options)
         hashes = fetch.verify(model_dir, model["files"])
-        stage.add(files, config, stage.runtime_files(node_modules))
-        stage.add(files, config, stage.model_files(model_dir, model["id"], list(model["files"])))
+        runtime = stage.runtime_files(node_modules)
+        assets.add_staged(files, config, runtime)
+        assets.add_staged(files, config, stage.model_files(model_dir, model["id"], list(model["files"])))
 
         corpora_dir = Path(config.docs_dir) / self.options["corpora"]
         names = corpus.corpus_names(corpora_dir)
@@ -47,7 +49,7 @@ class Runtime:
                 raise PluginError(str(exc)) from None
             stage.add_generated(files, config, f"{stage.CORPORA_ROOT}/{name}.json", built.manifest)
             stage.add_generated(files, config, f"{stage.CORPORA_ROOT}/{name}.f32", built.vectors)
-        manifest = stage.runtime_manifest(node_modules, model, hashes, model_dir, names)
+        manifest = stage.runtime_manifest(runtime, model, hashes, model_dir, names)
         stage.add_generated(files, config, f"{stage.RUNTIME_ROOT}/runtime.json", json.dumps(manifest, indent=1))
 
     def _embed(self, model_dir: Path, onnx: str, texts: list[str]):  # noqa: ANN202

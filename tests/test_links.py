@@ -55,3 +55,25 @@ def test_notebook_page_links_to_markdown_files_are_resolved():
 def test_line_in_source_finds_the_link():
     src = "# t\n\ntext\nsee [x](/content/ch9)\n"
     assert links.line_in_source(src, "/content/ch9/") == 4
+
+
+def test_links_shown_as_code_are_left_as_written():
+    # `<a href="/content/ch1/overview/">` in inline code and in a code block is code the page
+    # shows: rewriting it would change what the reader copies.
+    html = (
+        '<p>Write <code>&lt;a href="/content/ch1/overview/"&gt;</code> or '
+        '<a href="/content/ch1/overview/">this</a>.</p>'
+        '<pre class="highlight"><code><span>img src="/img/a.png"</span></code></pre>'
+    )
+    out, found = links.rewrite(html, "content/ch0/vectors/", FILES)
+    assert '<code>&lt;a href="/content/ch1/overview/"&gt;</code>' in out
+    assert '<span>img src="/img/a.png"</span>' in out
+    assert '<a href="../../ch1/overview/">this</a>' in out
+    assert [link.url for link in found] == ["/content/ch1/overview/"]
+
+
+def test_a_near_miss_gets_the_nearest_page():
+    assert links.nearest_page("/content/ch0/vector/", FILES) == "/content/ch0/vectors/"
+    assert links.nearest_page("/content/ch0/vector#top", FILES) == "/content/ch0/vectors/"
+    assert links.nearest_page("/img/b.png", FILES) == "/img/a.png"
+    assert links.nearest_page("/something/else/entirely/", FILES) is None

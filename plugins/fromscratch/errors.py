@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+
 from mkdocs.exceptions import PluginError
 
 
@@ -17,3 +20,25 @@ class SourceError(PluginError):
         self.line = line
         where = f"{path}:{line}" if line else path
         super().__init__(f"{where}: {message}")
+
+
+class _OneLine(logging.Filter):
+    """Drop MkDocs' `Error reading page '...':` line when a SourceError follows it.
+
+    MkDocs logs that line and, for a BuildError, prints the error's own message on the next
+    line; a SourceError's message already names the file and line, so the first is noise.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = sys.exc_info()[1]
+        return not (isinstance(error, SourceError) and record.getMessage().startswith("Error reading page '"))
+
+
+_FILTER = _OneLine()
+
+
+def one_line_page_errors() -> None:
+    """Install the filter once on the logger MkDocs prints page errors with."""
+    logger = logging.getLogger("mkdocs.commands.build")
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)

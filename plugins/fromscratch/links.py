@@ -9,6 +9,7 @@ that a page or file of the site is there.
 
 from __future__ import annotations
 
+import difflib
 import posixpath
 import re
 from collections.abc import Callable, Iterator
@@ -19,6 +20,10 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
 _ATTR = re.compile(r"""(?P<lead>\s(?:href|src)\s*=\s*)(?P<q>["'])(?P<url>[^"'<>]*)(?P=q)""", re.I)
+# Code shown on a page (`<a href="/x/">` in inline code, a fenced block): never rewritten,
+# so the page shows the code as written. Anything else is split into real tags and text.
+_CODE = re.compile(r"<(pre|code)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+_TAG = re.compile(r"<[a-z][^<>]*>", re.I)
 # A relative link to a source file, as written in a notebook's Markdown cells.
 _DOC_LINK = re.compile(r"^(?![a-z][a-z0-9+.-]*:)[^/#?][^#?]*\.(?:md|ipynb)(?:#.*)?$", re.I)
 
@@ -76,7 +81,27 @@ def rewrite(
         new = rel + (f"#{link.fragment}" if link.fragment else "")
         return f"{m['lead']}{m['q']}{new}{m['q']}"
 
-    return _ATTR.sub(sub, html), links
+    def in_tags(text: str) -> str:
+        return _TAG.sub(lambda t: _ATTR.sub(sub, t.group()), text)
+
+    out, start = [], 0
+    for code in _CODE.finditer(html):
+        out += [in_tags(html[start:code.start()]), code.group()]
+        start = code.end()
+    out.append(in_tags(html[start:]))
+    return "".join(out), links
+
+
+def nearest_page(url: str, files: Files) -> str | None:
+    """The site URL closest to a broken root-absolute link (`/vector/` for `/vectors/`), if any is close."""
+    path = url.partition("#")[0].split("?", 1)[0]
+    known = {"/" + (f.url or "") for f in files.documentation_pages()}
+    known |= {"/" + f.src_uri for f in files if not f.is_documentation_page()}
+    for candidate in (path, path.rstrip("/") + "/"):
+        close = difflib.get_close_matches(candidate, sorted(known), n=1, cutoff=0.8)
+        if close:
+            return close[0]
+    return None
 
 
 def line_in_source(source: str, needle: str) -> int | None:

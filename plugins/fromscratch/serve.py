@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"make serve: {problem}", file=sys.stderr)
         return 1
-    os.environ.setdefault("SITE_URL", f"http://{args.host}:{args.port}/")
+    os.environ["SITE_URL"] = f"http://{args.host}:{args.port}/"  # the preview is at the root
     from mkdocs.__main__ import cli
 
     try:

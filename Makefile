@@ -16,7 +16,7 @@ MODEL_STAMP := .cache/models/.stamp
 setup: $(PY_STAMP) $(NODE_STAMP) $(MODEL_STAMP)
 
 $(PY_STAMP): pyproject.toml requirements.lock
-	@$(PYTHON) -c 'import sys; sys.version_info >= (3, 11) or sys.exit(f"Python 3.11 or newer is needed, $(PYTHON) is {sys.version.split()[0]}")'
+	@$(PYTHON) -c 'import sys; sys.version_info >= (3, 11, 5) or sys.exit(f"Python 3.11.5 or newer is needed, $(PYTHON) is {sys.version.split()[0]}")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .

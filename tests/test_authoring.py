@@ -3,7 +3,10 @@ errors, builds swapped in at once, and a deleted model fetched again by `make se
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -229,3 +232,91 @@ def test_fetch_stamp_lists_the_verified_model_files(tmp_path):
     listed = stamp.read_text().split()
     assert any(name.endswith("onnx/model_quantized.onnx") for name in listed)
     assert all((project / name).is_file() for name in listed)
+
+
+def test_mkdocs_own_link_warnings_get_their_line(tmp_path):
+    from fromscratch.serve_report import problems
+
+    (tmp_path / "a.md").write_text("# A\n\nintro\n\nsee [b](b.md#nowhere)\n")
+    records = [
+        logging.LogRecord("mkdocs.structure.pages", logging.WARNING, "", 0,
+                          "Doc file 'a.md' contains a link 'b.md#nowhere', but the doc 'b.md' does not "
+                          "contain an anchor '#nowhere'.", None, None),
+        logging.LogRecord("mkdocs.structure.nav", logging.WARNING, "", 0,
+                          'The following pages exist in the docs directory, but are not included in the '
+                          '"nav" configuration:\n  - a.md\n  - nb/x.ipynb', None, None),
+    ]
+    found = problems(records, tmp_path)
+    assert found[0].startswith("docs/a.md:5: Doc file 'a.md' contains a link 'b.md#nowhere'")
+    assert found[1].startswith("docs/a.md: not in the nav")
+    assert found[2].startswith("docs/nb/x.ipynb: not in the nav")
+
+
+# -- the versions README states are the versions the locked packages need ------------------------
+
+def _version(text: str) -> tuple[int, ...]:
+    parts = [int(p) if p.isdigit() else 0 for p in text.lstrip("v=").split(".")[:3]]
+    return tuple(parts + [0] * (3 - len(parts)))
+
+
+def _admits(node_range: str, version: tuple[int, ...]) -> bool:
+    """npm's engines ranges as the lock has them (>=, >, <, <=, ^, ~, plain, *), joined by ||."""
+    for alternative in node_range.split("||"):
+        tokens = re.findall(r"(>=|<=|>|<|\^|~|=)?\s*(v?[\dx*][\w.*]*)", alternative)
+        ok = True
+        for op, ver in tokens:
+            if ver in ("*", "x"):
+                continue
+            want = _version(ver)
+            if op == ">=":
+                ok &= version >= want
+            elif op == ">":
+                ok &= version > want
+            elif op == "<":
+                ok &= version < want
+            elif op == "<=":
+                ok &= version <= want
+            elif op == "^":
+                ok &= want <= version < ((want[0] + 1, 0, 0) if want[0] else (0, want[1] + 1, 0))
+            elif op == "~":
+                ok &= want <= version < (want[0], want[1] + 1, 0)
+            else:
+                ok &= version[: len(ver.split("."))] == want[: len(ver.split("."))]
+        if ok:
+            return True
+    return False
+
+
+def test_the_stated_node_version_is_enough_for_every_locked_package():
+    stated = re.search(r"Node\.js (\d+(?:\.\d+)*)\+", (ROOT / "README.md").read_text())
+    assert stated, "README names the Node.js version it needs"
+    minimum = _version(stated.group(1))
+    assert json.loads((ROOT / "package.json").read_text())["engines"]["node"] == ">=" + ".".join(map(str, minimum))
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    too_new = {
+        name: meta["engines"]["node"]
+        for name, meta in lock["packages"].items()
+        if isinstance(meta.get("engines"), dict) and "node" in meta["engines"] and not meta.get("optional")
+        and not _admits(meta["engines"]["node"], minimum)
+    }
+    assert not too_new, f"these need a newer Node.js than README's {stated.group(1)}: {too_new}"
+
+
+def test_the_stated_python_version_is_enough_for_every_installed_package():
+    from importlib.metadata import distributions
+
+    from packaging.specifiers import SpecifierSet
+
+    stated = re.search(r"Python (\d+\.\d+(?:\.\d+)?)\+", (ROOT / "README.md").read_text())
+    assert stated, "README names the Python version it needs"
+    minimum = stated.group(1)
+    assert f'requires-python = ">={stated.group(1)}"' in (ROOT / "pyproject.toml").read_text()
+    locked = {line.split("==")[0].lower().replace("_", "-") for line in
+              (ROOT / "requirements.lock").read_text().splitlines() if "==" in line}
+    too_new = {}
+    for dist in distributions():
+        name = (dist.metadata["Name"] or "").lower().replace("_", "-")
+        needs = dist.metadata["Requires-Python"]
+        if name in locked and needs and minimum not in SpecifierSet(needs):
+            too_new[name] = needs
+    assert not too_new, f"these need a newer Python than README's {stated.group(1)}: {too_new}"

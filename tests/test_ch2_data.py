@@ -4,6 +4,7 @@ counts the pages quote, valid labels, no duplicates, and splits that keep train 
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -13,12 +14,17 @@ ROOT = Path(__file__).resolve().parent.parent
 LOADER = ROOT / "docs" / "content" / "ch2-text-classification" / "datasets.py"
 
 
-@pytest.fixture(scope="module")
-def datasets():
+def load_loader():
+    """The chapter's loader module, imported from its file (it lives with the notebooks)."""
     spec = importlib.util.spec_from_file_location("ch2_datasets", LOADER)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def datasets():
+    return load_loader()
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +108,18 @@ def test_stratified_split_is_disjoint_reproducible_and_keeps_the_class_shares(da
     train, test = datasets.stratified_split(comments)
     assert {c["id"] for c in train}.isdisjoint(c["id"] for c in test)
     assert len(train) + len(test) == len(comments)
+
+
+def test_datasheet_counts_match_the_files(datasets):
+    sheet = (ROOT / "docs" / "data" / "classification" / "DATASHEET.txt").read_text(encoding="utf-8")
+    sms = datasets.load_sms()
+    comments = datasets.load_moderation()
+    assert f"sms.jsonl -- {len(sms)} " in sheet
+    assert f"moderation.jsonl -- {len(comments)} " in sheet
+    for label in ("ham", "spam"):
+        assert re.search(rf"^  {label}\s+{sum(m['label'] == label for m in sms)}\b", sheet, re.M)
+    for (label, kind), n in Counter((m["label"], m["kind"]) for m in sms).items():
+        assert f"{kind} {n}" in sheet, (label, kind, n)
+    assert re.search(rf"fine \(no label\)\s+{sum(not c['labels'] for c in comments)}\b", sheet)
+    for label in datasets.MODERATION_LABELS:
+        assert f"{label} {sum(label in c['labels'] for c in comments)}" in sheet

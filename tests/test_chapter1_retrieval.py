@@ -67,6 +67,8 @@ def _table(text: str, header: str) -> dict[str, list[float]]:
     block = text.split(header, 1)[1]
     rows = {}
     for line in block.splitlines()[1:]:
+        if not line.strip():
+            continue
         match = re.match(r"^\s*([A-Za-z][\w ,%~]*?)\s{2,}([\d.%\s]+)$", line)
         if not match:
             if rows:

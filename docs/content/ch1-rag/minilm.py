@@ -1,0 +1,64 @@
+"""all-MiniLM-L6-v2 for Chapter 1's notebooks: the embedder built step by step in Chapter 0.
+
+The same int8 ONNX file the site's widgets run in the browser, run here with onnxruntime.
+Chapter 0's embeddings notebook explains every line; this module only saves repeating them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+def find_model_dir(name: str = MODEL_NAME) -> Path:
+    """`.cache/models/<name>` in the current folder or above (`make setup` puts it there)."""
+    if os.environ.get("MINILM_DIR"):
+        return Path(os.environ["MINILM_DIR"])
+    here = Path.cwd().resolve()
+    for folder in [here, *here.parents]:
+        candidate = folder / ".cache" / "models" / name
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"no .cache/models/{name} in {here} or above: run `make setup` first")
+
+
+class MiniLM:
+    """Text in, unit-length 384-d vectors out (mean pooling over tokens, as in Chapter 0)."""
+
+    def __init__(self, model_dir: Path | None = None, max_tokens: int = 256) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        folder = model_dir or find_model_dir()
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.tokenizer.enable_truncation(max_length=max_tokens)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1  # predictable on a shared 2-core machine
+        self.session = ort.InferenceSession(str(folder / "onnx" / "model_quantized.onnx"), options,
+                                            providers=["CPUExecutionProvider"])
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces the model sees, [CLS] and [SEP] included, before truncation."""
+        self.tokenizer.no_truncation()
+        try:
+            return len(self.tokenizer.encode(text).ids)
+        finally:
+            self.tokenizer.enable_truncation(max_length=256)
+
+    def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        out = []
+        for start in range(0, len(texts), batch_size):
+            encodings = self.tokenizer.encode_batch(list(texts[start:start + batch_size]))
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            (tokens,) = self.session.run(["last_hidden_state"], {
+                "input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})
+            weights = mask[:, :, None].astype(np.float32)
+            mean = (tokens * weights).sum(axis=1) / weights.sum(axis=1)
+            out.append(mean / np.linalg.norm(mean, axis=1, keepdims=True))
+        return np.concatenate(out).astype(np.float32)

@@ -30,7 +30,9 @@ log = logging.getLogger("mkdocs.plugins.fromscratch.cache")
 T = TypeVar("T")
 
 MANIFEST = "manifest.json"
-MANAGED = ("notebooks", "embeds", "styles", "corpora", "mkdocs-jupyter")  # "models" is make's
+# "models" is make's, never evicted; "embeddings" is where corpus vectors lived before
+# (its entries are never used now, so it empties on the first build)
+MANAGED = ("notebooks", "embeds", "styles", "corpora", "mkdocs-jupyter", "embeddings")
 _STALE_TMP = 3600  # seconds: older temporary files are leftovers of a killed writer
 
 

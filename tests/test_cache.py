@@ -212,7 +212,7 @@ def test_every_cache_lives_in_one_folder_with_a_manifest(one_notebook) -> None: 
 
 def test_damaged_render_and_style_entries_are_discarded_and_rebuilt(one_notebook) -> None:  # noqa: ANN001
     project, cache = one_notebook
-    damaged = list((cache / "mkdocs-jupyter").glob("*.json")) + list((cache / "styles").glob("*.json"))
+    damaged = list((cache / "mkdocs-jupyter").rglob("*.json")) + list((cache / "styles").glob("*.json"))
     assert len(damaged) >= 3
     for entry in damaged:
         entry.write_bytes(entry.read_bytes()[:40])
@@ -235,7 +235,7 @@ def test_entries_the_build_did_not_use_are_evicted(one_notebook) -> None:  # noq
     assert not any("gone" in p.name for p in after)
     executed = list((cache / "notebooks" / "executed").glob("*.ipynb"))
     assert len(executed) == 1
-    assert len(list((cache / "mkdocs-jupyter").glob("*.json"))) == 1
+    assert len(list((cache / "mkdocs-jupyter").rglob("*.json"))) == 1
     if models.exists():
         assert (models / "all-MiniLM-L6-v2" / "tokenizer.json").is_file()  # fetched by make: kept
 
@@ -249,7 +249,7 @@ def test_cache_switched_off_reads_and_keeps_nothing(tmp_path: Path) -> None:
         assert result.ok, result.output
         assert states(result.output) == {"docs/nb.ipynb": "executed"}
         assert "42" in result.page("nb/")
-    assert not list(cache.glob("notebooks/executed/*")) and not list(cache.glob("mkdocs-jupyter/*"))
+    assert not list(cache.glob("notebooks/executed/*")) and not list(cache.rglob("mkdocs-jupyter/**/*.json"))
 
 
 # -- two builds in one process ----------------------------------------------------------------
@@ -319,3 +319,16 @@ def test_a_cache_inside_docs_or_the_site_is_refused(tmp_path: Path, where: str) 
     result = run_mkdocs_build(project)
     assert not result.ok and "Traceback" not in result.output
     assert f"fromscratch: cache_dir '{project / where}' is inside" in result.output
+
+
+def test_mkdocs_jupyter_renders_are_kept_per_renderer_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its own key is the notebook's bytes and options: an nbconvert upgrade must not serve old HTML."""
+    from fromscratch import plugin
+    from fromscratch.cache import Cache
+    from fromscratch.notebooks import styles
+
+    cache = Cache(tmp_path, enabled=True, project="mkdocs.yml")
+    before = plugin.jupyter_cache_dir(cache)
+    assert before.parent == tmp_path / "mkdocs-jupyter"
+    monkeypatch.setattr(styles, "renderer_versions", lambda: "nbconvert=99.0")
+    assert plugin.jupyter_cache_dir(cache) != before

@@ -6,6 +6,7 @@ here; no module keeps per-build state of its own.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from pathlib import Path
@@ -24,6 +25,7 @@ from .config import FromScratchConfig
 from .frontmatter import check_front_matter
 from .notebooks import embed as notebook_embed
 from .notebooks import pages as notebook_pages
+from .notebooks import styles as notebook_styles
 from .notebooks.images import ImageStore
 from .runtime import widgets as _widgets  # noqa: F401 - registers the widget shortcode
 from .runtime.hooks import Runtime
@@ -165,10 +167,18 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
 
         jupyter = config.plugins.get("mkdocs-jupyter")
         used = getattr(jupyter, "_used_cache_paths", None)
-        renders = self.build.cache.root / "mkdocs-jupyter"
+        renders = jupyter_cache_dir(self.build.cache)
         for path in used if used is not None else renders.glob("*.json"):  # unknown: keep them all
             self.build.cache.use(Path(path))
         self.build.cache.finish()  # the manifest of what this build used; evict the rest
+
+
+def jupyter_cache_dir(cache: Cache) -> Path:
+    """mkdocs-jupyter's renders, one folder per version of the renderers: its own key is the
+    notebook's bytes and its options, so after an upgrade of nbconvert or mkdocs-jupyter it
+    would serve HTML rendered by the old versions."""
+    versions = hashlib.sha256(notebook_styles.renderer_versions().encode()).hexdigest()[:12]
+    return cache.root / "mkdocs-jupyter" / versions
 
 
 def _configure_jupyter(config: MkDocsConfig, cache: Cache) -> None:
@@ -176,7 +186,7 @@ def _configure_jupyter(config: MkDocsConfig, cache: Cache) -> None:
     default, `.cache/mkdocs-jupyter`, is relative to the current directory, not the project.)"""
     jupyter = config.plugins.get("mkdocs-jupyter")
     if jupyter is not None:
-        jupyter.config["cache_dir"] = str(cache.root / "mkdocs-jupyter")
+        jupyter.config["cache_dir"] = str(jupyter_cache_dir(cache))
         jupyter.config["cache"] = cache.enabled
 
 
@@ -184,12 +194,13 @@ def _discard_damaged_renders(cache: Cache) -> None:
     """mkdocs-jupyter reads its entries without a check and writes them in place, so one cut
     short by a kill fails every later build with a JSONDecodeError: delete such entries first
     (it renders them again). Reading them costs a few milliseconds."""
-    folder = cache.root / "mkdocs-jupyter"
+    folder = jupyter_cache_dir(cache)
     if not cache.enabled or not folder.is_dir():
         return
-    for path in folder.glob("*.json"):
-        cache.read("mkdocs-jupyter", path.name, _parse_render)
-    cache.used.difference_update({f"mkdocs-jupyter/{p.name}" for p in folder.glob("*.json")})
+    names = [f"{folder.name}/{path.name}" for path in folder.glob("*.json")]
+    for name in names:
+        cache.read("mkdocs-jupyter", name, _parse_render)
+    cache.used.difference_update(f"mkdocs-jupyter/{name}" for name in names)  # checked, not yet used
 
 
 def _parse_render(data: bytes) -> dict:

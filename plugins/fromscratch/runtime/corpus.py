@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from ..cache import write_atomic
+
+log = logging.getLogger("mkdocs.plugins.fromscratch.runtime")
 
 FORMAT = 1  # bump when the manifest or vector layout changes, to invalidate caches
 
@@ -96,7 +99,8 @@ def build(path: Path, model_files: Mapping[str, str], dims: int, cache_dir: Path
         manifest, vectors = entries[0].read_bytes(), entries[1].read_bytes()
         if _valid(name, model_sha, dims, manifest, vectors):
             return Built(name, manifest, vectors, entries)
-        for entry in entries:  # damaged: rebuilt below
+        log.info(f"cache: discarded damaged corpus entry {entries[0].name}; embedding {name} again")
+        for entry in entries:  # rebuilt below
             entry.unlink(missing_ok=True)
     data = load(path)
     items = data["items"]

@@ -72,12 +72,11 @@ def configure(project: Path, *, ours: bool, mj_cache: bool, keep_nav: bool = Fal
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     if not keep_nav:
         config = re.sub(r"(?m)^nav:\n(?:[ \t]+.*\n|\n)*", "", config)  # automatic nav
-    notebooks = (
-        f"      notebooks:\n        cache_dir: {project.parent / 'nbcache'}\n"
-        if ours
-        else "      notebooks:\n        enabled: false\n"
-    )
-    entry = "  - fromscratch:\n" + notebooks
+    # one cache folder for everything (mkdocs-jupyter's renders included), switched on or off
+    cache = project.parent / ("cache-ours" if ours else "cache-exec")
+    notebooks = "" if ours else "      notebooks:\n        enabled: false\n"
+    switch = "true" if (ours or mj_cache) else "false"
+    entry = f"  - fromscratch:\n      cache_dir: {cache}\n      cache: {switch}\n" + notebooks
     config = config.replace("  - fromscratch:\n", entry, 1) if "  - fromscratch:\n" in config else (
         config.replace("  - fromscratch\n", entry, 1)
     )
@@ -86,8 +85,6 @@ def configure(project: Path, *, ours: bool, mj_cache: bool, keep_nav: bool = Fal
         '      include: ["*.ipynb"]\n'
         f"      execute: {'false' if ours else 'true'}\n"
         "      kernel_name: fromscratch\n"
-        f"      cache: {'true' if mj_cache else 'false'}\n"
-        f"      cache_dir: {project.parent / ('mjcache-ours' if ours else 'mjcache-exec')}\n"
     )
     config = re.sub(r"(?m)^  - mkdocs-jupyter:.*\n(?:      .*\n)*", jupyter, config)
     (project / "mkdocs.yml").write_text(config, encoding="utf-8")

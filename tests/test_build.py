@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import make_project, run_mkdocs_build
+from conftest import ROOT, make_project, run_mkdocs_build
 from sitecheck import broken_internal_links, foreign_resources
 
 # The landing page exactly as the user gave it (Eleventy front matter, mis-encoded characters).
@@ -22,9 +22,22 @@ SEED_URLS = [
 
 
 def test_site_builds_strict_with_the_seed_urls(built_site):
+    """Each seed URL serves the page written for it: its own heading, its own canonical URL."""
+    assert "WARNING" not in built_site.output  # --strict: a warning would have failed it anyway
+    seen = set()
     for url in SEED_URLS:
+        source = "index.md" if not url else f"{url.rstrip('/')}.md"
+        if not (ROOT / "docs" / source).is_file():
+            source = f"{url}index.md"
+        heading = re.search(r"^# (.+)$", (ROOT / "docs" / source).read_text(encoding="utf-8"), re.M)[1]
         html = built_site.page(url)
-        assert "<h1" in html, url
+        h1 = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
+        assert h1 is not None, url
+        text = re.sub(r"<[^>]+>", "", re.sub(r"<a class=\"headerlink\".*?</a>", "", h1[1]))
+        assert text.strip() == heading.strip(), url
+        assert f'<link rel="canonical" href="https://learning-llms.github.io/learning-llms-from-scratch/{url}">' in html
+        seen.add(heading)
+    assert len(seen) == len(SEED_URLS)  # five URLs, five different pages
 
 
 def test_landing_page_keeps_the_seed_text_and_shortcodes(built_site):

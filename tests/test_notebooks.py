@@ -64,12 +64,10 @@ def with_cache(cache: Path, workers: int = 2):  # noqa: ANN201 - returns a confi
     """Point both caches (ours, mkdocs-jupyter's render cache) into the test's temp folder."""
 
     def edit(config: str) -> str:
-        entry = f"  - fromscratch:\n      notebooks:\n        cache_dir: {cache}\n        workers: {workers}\n"
+        entry = f"  - fromscratch:\n      cache_dir: {cache}\n      notebooks:\n        workers: {workers}\n"
         if "  - fromscratch:\n" in config:
-            config = config.replace("  - fromscratch:\n", entry, 1)
-        else:
-            config = config.replace("  - fromscratch\n", entry, 1)
-        return re.sub(r"cache_dir: \.cache/mkdocs-jupyter", f"cache_dir: {cache}/mkdocs-jupyter", config)
+            return config.replace("  - fromscratch:\n", entry, 1)
+        return config.replace("  - fromscratch\n", entry, 1)
 
     return edit
 
@@ -83,7 +81,7 @@ def notebook_lines(result: BuildResult) -> dict[str, str]:
 
 
 def executed_entries(cache: Path) -> set[str]:
-    return {p.name for p in (cache / "executed").glob("*.ipynb")}
+    return {p.name for p in (cache / "notebooks" / "executed").glob("*.ipynb")}
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +209,8 @@ def test_warm_build_executes_nothing_and_an_edit_reruns_one(site: tuple[BuildRes
     assert third.ok, third.output
     assert notebook_lines(third) == {"docs/nb/plot.ipynb": "cached", "docs/other.ipynb": "executed"}
     assert "other 54" in third.page("other/")
-    assert len(executed_entries(cache)) == 3 and before < executed_entries(cache)
+    after = executed_entries(cache)
+    assert len(after) == 2 and len(before & after) == 1  # the old entry of other.ipynb is evicted
 
 
 def test_failing_cell_stops_build_with_one_clear_line(tmp_path: Path) -> None:
@@ -238,7 +237,7 @@ def test_failing_cell_stops_build_with_one_clear_line(tmp_path: Path) -> None:
     assert result.output.count("ZeroDivisionError") == 1
     # the good notebook is cached, the failed one is not
     assert len(executed_entries(cache)) == 1
-    stored = nbformat.read(next((cache / "executed").glob("*.ipynb")), as_version=4)
+    stored = nbformat.read(next((cache / "notebooks" / "executed").glob("*.ipynb")), as_version=4)
     assert stored.cells[0].outputs[0]["text"] == "fine\n"
 
 
@@ -287,18 +286,17 @@ def test_cell_selection() -> None:
 
 
 def test_cache_key_ignores_prose_but_not_code_tags_or_environment() -> None:
-    env = Environment("fromscratch", "3.11.7", "abc")
+    env = Environment("fromscratch", "3.11.7", {"numpy": "2.0.0"})
     nb = new_notebook(cells=[new_markdown_cell("# A"), new_code_cell("print(1)")])
-    key = notebook_key(nb, env)
+    key = notebook_key(nb, env, "nb.ipynb", {})
     nb.cells[0].source = "# B"
-    assert notebook_key(nb, env) == key
+    assert notebook_key(nb, env, "nb.ipynb", {}) == key
     nb.cells[1].metadata["tags"] = ["raises-exception"]
-    assert notebook_key(nb, env) != key
+    assert notebook_key(nb, env, "nb.ipynb", {}) != key
     nb.cells[1].metadata["tags"] = []
-    assert notebook_key(nb, env) == key
-    assert notebook_key(nb, Environment("fromscratch", "3.12.1", "abc")) != key
-    assert notebook_key(nb, Environment("fromscratch", "3.11.7", "def")) != key
-    assert notebook_key(nb, Environment("other", "3.11.7", "abc")) != key
+    assert notebook_key(nb, env, "nb.ipynb", {}) == key
+    assert notebook_key(nb, Environment("fromscratch", "3.12.1", {"numpy": "2.0.0"}), "nb.ipynb", {}) != key
+    assert notebook_key(nb, Environment("other", "3.11.7", {"numpy": "2.0.0"}), "nb.ipynb", {}) != key
 
 
 def test_failure_message_names_cell_line_and_error() -> None:
@@ -423,3 +421,27 @@ def test_images_become_one_file_per_figure(tmp_path: Path) -> None:
     assert store.extract(broken, "a/") == broken  # what cannot be decoded is left as it was
     store.write(tmp_path)
     assert (tmp_path / path).read_bytes() == png
+
+
+def test_a_kernel_that_cannot_start_fails_in_one_line_with_its_stderr(tmp_path: Path) -> None:
+    import sys
+
+    spec = tmp_path / "jupyter" / "kernels" / "broken"
+    spec.mkdir(parents=True)
+    crash = "import sys; sys.stderr.write('starting\\nImportError: cannot import name zmq_shim\\n'); sys.exit(3)"
+    (spec / "kernel.json").write_text(json.dumps(
+        {"argv": [sys.executable, "-c", crash, "-f", "{connection_file}"], "display_name": "broken",
+         "language": "python"}))
+
+    def broken(config: str) -> str:
+        return with_cache(tmp_path / "nbcache")(config).replace("        workers: 2\n", "        workers: 2\n"
+                                                                  "        kernel: broken\n", 1)
+
+    nb = new_notebook(cells=[new_code_cell("print(1)")])
+    project = make_project(tmp_path, {"index.md": "# Home\n", "nb.ipynb": write_nb(nb)}, config_edit=broken)
+    result = run_mkdocs_build(project, env={"JUPYTER_PATH": str(tmp_path / "jupyter")})
+    assert not result.ok
+    assert "Traceback" not in result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("ERROR") and "docs/nb.ipynb" in line)
+    assert "kernel 'broken'" in line and "did not start" in line
+    assert "ImportError: cannot import name zmq_shim" in result.output  # the kernel's own stderr, its tail

@@ -91,15 +91,16 @@ def test_corpus_manifest_and_cache(tmp_path: Path) -> None:
         calls.append(texts)
         return _fake_embed(texts)
 
-    built = corpus.build(src, "abc", 8, tmp_path / "cache", embed)
+    model = {"onnx/model_quantized.onnx": "abc", "tokenizer.json": "t"}
+    built = corpus.build(src, model, 8, tmp_path / "cache", embed)
     manifest = json.loads(built.manifest)
     assert manifest["model_sha256"] == "abc" and manifest["dims"] == 8 and manifest["count"] == 2
     assert manifest["items"][0] == {"text": "a cat", "topic": "cats"}
     assert len(built.vectors) == 2 * 8 * 4
     assert corpus.read_vectors(manifest, built.vectors).shape == (2, 8)
-    corpus.build(src, "abc", 8, tmp_path / "cache", embed)
+    corpus.build(src, model, 8, tmp_path / "cache", embed)
     assert len(calls) == 1  # warm: from the cache
-    corpus.build(src, "other-model", 8, tmp_path / "cache", embed)
+    corpus.build(src, {**model, "onnx/model_quantized.onnx": "other-model"}, 8, tmp_path / "cache", embed)
     assert len(calls) == 2  # a different model means new vectors
 
 
@@ -107,7 +108,7 @@ def test_corpus_errors_name_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"items": [{"title": "no text"}]}')
     with pytest.raises(corpus.CorpusError, match="bad.json: item 0"):
-        corpus.build(bad, "abc", 8, tmp_path, _fake_embed)
+        corpus.build(bad, {"onnx/model_quantized.onnx": "abc"}, 8, tmp_path, _fake_embed)
 
 
 @needs_model

@@ -1,7 +1,13 @@
-"""The `fromscratch` MkDocs plugin: wires each module to the build events it needs."""
+"""The `fromscratch` MkDocs plugin: wires each module to the build events it needs.
+
+`on_config` makes one `Build` (paths, settings, the cache) and every step gets it from
+here; no module keeps per-build state of its own.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from pathlib import Path
 
@@ -13,6 +19,8 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from . import assets, errors, links
+from .build import Build
+from .cache import Cache
 from .config import FromScratchConfig
 from .frontmatter import check_front_matter
 from .notebooks import embed as notebook_embed
@@ -23,7 +31,7 @@ from .runtime import widgets as _widgets  # noqa: F401 - registers the widget sh
 from .runtime.hooks import Runtime
 from .serve_report import ServeReport
 from .shortcodes.check import check_page
-from .shortcodes.context import PageContext, set_current_page
+from .shortcodes.context import MATH, MERMAID, NOTEBOOK, OWN_FOOTER, PageContext
 
 log = logging.getLogger("mkdocs.plugins.fromscratch")
 
@@ -57,8 +65,13 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         self._root = Path(config.config_file_path).parent
         self._serve_report.on_config()
         errors.one_line_page_errors()
+        cache = Cache((self._root / self.config.cache_dir).resolve(), enabled=self.config.cache,
+                      project=str(Path(config.config_file_path).resolve()))
+        notebook_pages.check_site_dir(cache.root, config)
+        self.build = Build(self._root, Path(config.docs_dir), Path(config.site_dir), cache, self.config)
+        _configure_jupyter(config, cache)
         self._runtime = Runtime()
-        self._runtime.on_config(self.config.runtime, self._root)
+        self._runtime.on_config(self.config.runtime, self._root, cache)
         return config
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
@@ -67,7 +80,9 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         self._images = ImageStore()
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        notebook_pages.prepare(files, config, self.config.notebooks)  # execute or reuse, before mkdocs-jupyter
+        self.build.files = files
+        _discard_damaged_renders(self.build.cache)
+        notebook_pages.prepare(self.build, files, config, self.config.notebooks)  # before mkdocs-jupyter
         assets.add_vendor_files(files, config, self._root / self.config.node_modules)
         self._runtime.on_files(files, config, self._root / self.config.node_modules)
         self._serve_report.on_files(files, config)
@@ -75,15 +90,19 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
 
     # -- pages -------------------------------------------------------------
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
-        notebook_pages.use_executed(page)  # before mkdocs-jupyter reads the notebook
+        self.build.files = files  # the final list: mkdocs-jupyter has made notebooks pages by now
+        notebook_pages.use_executed(self.build, page)  # before mkdocs-jupyter reads the notebook
+        ctx = PageContext(page.file.src_uri, Path(config.docs_dir), url=page.url, build=self.build)
+        if notebook_pages.is_notebook_page(page):
+            ctx.features.add(NOTEBOOK)
+        page.fromscratch = ctx  # the page's record: shortcodes find it through mkdocs-macros' `page`
         return page
 
     @event_priority(50)  # before mkdocs-macros renders the page
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         if notebook_pages.is_notebook_page(page):
             return ""  # mkdocs-jupyter renders it; its JSON is no template for macros
-        ctx = PageContext(page.file.src_uri, Path(config.docs_dir))
-        set_current_page(ctx)
+        ctx: PageContext = page.fromscratch
         source = page.file.content_string
         check_front_matter(source, ctx.display_path)
         offset = max(source.count("\n") - markdown.count("\n"), 0)
@@ -93,7 +112,8 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         return markdown
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-        if 'class="content-footer"' in html:
+        ctx: PageContext = page.fromscratch
+        if OWN_FOOTER in ctx.features:
             # the page brings its own previous/next links: don't show Material's as well
             hide = page.meta.setdefault("hide", [])
             if isinstance(hide, list) and "footer" not in hide:
@@ -101,11 +121,16 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         if self.config.check_links:
             html = self._rewrite_links(html, page, files)
         if notebook_pages.is_notebook_page(page):
-            html = notebook_pages.decorate(html, page, config)  # after links: its download link is literal
-        else:
-            html = notebook_embed.add_head(html)
-        if 'class="jupyter-wrapper' in html:
+            html = notebook_pages.decorate(self.build, html, page, config)  # after links: its download link is literal
+        elif NOTEBOOK in ctx.features:
+            html = notebook_embed.add_head(html, self.build)
+        if NOTEBOOK in ctx.features:
             html = self._images.extract(html, page.url)
+        # what Markdown extensions put in the page, noted once for the templates
+        if 'class="arithmatex"' in html or 'class="jupyter-wrapper nb-math"' in html:
+            ctx.features.add(MATH)
+        if 'class="mermaid"' in html:
+            ctx.features.add(MERMAID)
         return html
 
     def _rewrite_links(self, html: str, page: Page, files: Files) -> str:
@@ -126,17 +151,17 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
 
     def on_env(self, env: Environment, config: MkDocsConfig, files: Files) -> Environment:
         # main.html links the shared notebook stylesheet on pages with notebook content
-        env.globals["notebook_stylesheet"] = notebook_styles.CURRENT.path
+        sheet = self.build.stylesheet
+        env.globals["notebook_stylesheet"] = sheet.path if sheet is not None else ""
         return env
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         self._outputs[page.file.src_uri] = output  # ids are read only for pages a link's #anchor names
-        notebook_pages.copy_download(page)
+        notebook_pages.copy_download(self.build, page)
         self._serve_report.on_post_page(page)
         return output
 
     def on_post_build(self, config: MkDocsConfig) -> None:
-        set_current_page(None)
         self._images.write(config.site_dir)
 
         parsed: dict[str, set[str]] = {}
@@ -151,4 +176,48 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
 
         for page, url, fragment in links.broken_anchors(self._pending_anchors, ids_for):
             log.warning(f"docs/{page}: link '{url}' names anchor #{fragment}, which that page does not have")
+
+        jupyter = config.plugins.get("mkdocs-jupyter")
+        used = getattr(jupyter, "_used_cache_paths", None)
+        renders = jupyter_cache_dir(self.build.cache)
+        for path in used if used is not None else renders.glob("*.json"):  # unknown: keep them all
+            self.build.cache.use(Path(path))
+        self.build.cache.finish()  # the manifest of what this build used; evict the rest
         self._serve_report.on_post_build(config)  # last: every warning of this build is in
+
+
+def jupyter_cache_dir(cache: Cache) -> Path:
+    """mkdocs-jupyter's renders, one folder per version of the renderers: its own key is the
+    notebook's bytes and its options, so after an upgrade of nbconvert or mkdocs-jupyter it
+    would serve HTML rendered by the old versions."""
+    versions = hashlib.sha256(notebook_styles.renderer_versions().encode()).hexdigest()[:12]
+    return cache.root / "mkdocs-jupyter" / versions
+
+
+def _configure_jupyter(config: MkDocsConfig, cache: Cache) -> None:
+    """mkdocs-jupyter keeps its renders in our cache folder, under our switch. (Its own
+    default, `.cache/mkdocs-jupyter`, is relative to the current directory, not the project.)"""
+    jupyter = config.plugins.get("mkdocs-jupyter")
+    if jupyter is not None:
+        jupyter.config["cache_dir"] = str(jupyter_cache_dir(cache))
+        jupyter.config["cache"] = cache.enabled
+
+
+def _discard_damaged_renders(cache: Cache) -> None:
+    """mkdocs-jupyter reads its entries without a check and writes them in place, so one cut
+    short by a kill fails every later build with a JSONDecodeError: delete such entries first
+    (it renders them again). Reading them costs a few milliseconds."""
+    folder = jupyter_cache_dir(cache)
+    if not cache.enabled or not folder.is_dir():
+        return
+    names = [f"{folder.name}/{path.name}" for path in folder.glob("*.json")]
+    for name in names:
+        cache.read("mkdocs-jupyter", name, _parse_render)
+    cache.used.difference_update(f"mkdocs-jupyter/{name}" for name in names)  # checked, not yet used
+
+
+def _parse_render(data: bytes) -> dict:
+    entry = json.loads(data)
+    if not isinstance(entry.get("content"), str) or not isinstance(entry.get("toc_tokens"), list):
+        raise ValueError("not a mkdocs-jupyter render")
+    return entry

@@ -4,9 +4,9 @@ Why a small module of our own rather than jupyter-cache (which is installed, and
 we tried first on paper):
 
 - Its key is the code cells plus the notebook's kernelspec metadata. Ours must also hold
-  the Python version and the hash of requirements.lock, and the kernel we actually run
-  (the project's .venv), not the one named in the notebook; with jupyter-cache that means
-  writing fake metadata into every notebook before hashing.
+  the notebook's path and the files it reads, the Python version and the packages the
+  kernel has (see `environment`), and the kernel we actually run (the project's .venv),
+  not the one named in the notebook.
 - It keeps its index in SQLite. `mkdocs serve` and `make build` (or two test builds) using
   one cache folder at once then contend for a database lock; one file per entry, written
   to a temporary name and renamed into place, needs no lock and can never be half-written.
@@ -14,9 +14,9 @@ we tried first on paper):
   database; we need per-notebook control (cwd, timeout, our error message, never storing a
   failed run), which is nbclient's API anyway, and that is what `execute` uses.
 
-What is left for us is about fifty lines: hash, read, atomic write, and copying the cached
-outputs into the current notebook (the key ignores Markdown cells, so prose edits re-use
-the outputs without re-running anything).
+What is left for us is the key, the validated read, and copying the cached outputs into the
+current notebook (the key ignores Markdown cells, so prose edits re-use the outputs without
+re-running anything). Storage is the plugin's one cache folder (`fromscratch.cache`).
 """
 
 from __future__ import annotations
@@ -24,36 +24,30 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
-import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
 
-KEY_VERSION = 1  # bump when the meaning of a key changes
+from ..cache import Cache, write_atomic
+
+KEY_VERSION = 2  # bump when the meaning of a key changes
 
 
 @dataclass(frozen=True)
 class Environment:
-    """What besides the code decides a notebook's outputs."""
+    """What besides the code and the inputs decides a notebook's outputs."""
 
     kernel: str
     python: str
-    lock_hash: str
+    packages: dict[str, str] = field(default_factory=dict)  # distribution -> version, in the kernel
 
 
-def file_hash(path: Path) -> str:
-    """sha256 of a file, or "absent" (a project without a lock file still builds)."""
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return "absent"
-
-
-def notebook_key(nb: NotebookNode, env: Environment) -> str:
-    """The cache key: code cell sources and tags (a `raises-exception` tag changes the result)."""
+def notebook_key(nb: NotebookNode, env: Environment, src_uri: str, inputs: dict[str, str]) -> str:
+    """The cache key: the notebook's path (two notebooks with the same code in two folders read
+    different files), code cell sources and tags (a `raises-exception` tag changes the result),
+    the sha256 of every file it reads (`inputs`), the kernel and its packages."""
     cells = [
         {"source": cell.source, "tags": sorted(cell.get("metadata", {}).get("tags", []))}
         for cell in nb.cells
@@ -64,46 +58,33 @@ def notebook_key(nb: NotebookNode, env: Environment) -> str:
         "cells": cells,
         "kernel": env.kernel,
         "python": env.python,
-        "lock": env.lock_hash,
+        "packages": env.packages,
+        "path": src_uri,
+        "inputs": inputs,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 class NotebookCache:
-    """One `<key>.ipynb` per executed notebook under `root/executed/`."""
+    """One `executed/<key>.ipynb` per executed notebook, in the `notebooks` kind of the cache."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def path(self, key: str) -> Path:
-        return self.root / "executed" / f"{key}.ipynb"
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
 
     def load(self, key: str) -> NotebookNode | None:
-        path = self.path(key)
-        try:
-            return nbformat.read(path, as_version=4)
-        except FileNotFoundError:
-            return None
-        except Exception:  # a damaged entry is a miss, never a failed build
-            return None
+        return self.cache.read("notebooks", f"executed/{key}.ipynb", _parse_executed)
 
-    def store(self, key: str, nb: NotebookNode) -> Path:
-        path = self.path(key)
-        write_atomic(path, nbformat.writes(nb))
-        return path
+    def store(self, key: str, nb: NotebookNode) -> None:
+        self.cache.write("notebooks", f"executed/{key}.ipynb", nbformat.writes(nb))
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename: readers see old or new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _parse_executed(data: bytes) -> NotebookNode:
+    """An executed notebook we wrote: valid JSON, valid nbformat, with our run record."""
+    nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    nbformat.validate(nb)
+    if "executed_at" not in nb.metadata.get("fromscratch", {}):
+        raise ValueError("no run record")
+    return nb
 
 
 def write_if_changed(path: Path, text: str) -> None:
@@ -124,7 +105,9 @@ def merge_outputs(source: NotebookNode, executed: NotebookNode) -> NotebookNode:
     for cell, done in zip(mine, ran, strict=True):
         cell.outputs = done.get("outputs", [])
         cell.execution_count = done.get("execution_count")
-    for name in ("language_info", "fromscratch"):
-        if name in executed.metadata:
-            merged.metadata[name] = executed.metadata[name]
+    if "language_info" in executed.metadata:
+        merged.metadata["language_info"] = executed.metadata["language_info"]
+    # the run record joins what the author wrote there (declared inputs)
+    merged.metadata["fromscratch"] = {**source.metadata.get("fromscratch", {}),
+                                      **executed.metadata.get("fromscratch", {})}
     return merged

@@ -6,7 +6,8 @@
 Cells are chosen by 1-based number among all cells ("2", "3-5", "1,4", "1-2,6") or by tag
 ("plot"); they render through mkdocs-jupyter's own converter, so they look exactly like
 the notebook page. Their CSS is the shared notebook stylesheet (see `styles`), linked by
-overrides/main.html; the copy-button script is added once per page by `add_head`.
+overrides/main.html; the copy-button script is added once per page by `add_head`. What this
+build executed and rendered comes from the page's build object (`ctx.build`).
 """
 
 from __future__ import annotations
@@ -22,12 +23,11 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from ..build import Build
 from ..errors import ShortcodeError
-from ..shortcodes.context import PageContext
-from . import pages
-from .cache import write_if_changed
-from .pages import EXECUTED, strip_cdn_scripts
-from .styles import WRAPPER, renderer_versions
+from ..shortcodes.context import NOTEBOOK, PageContext
+from .pages import strip_cdn_scripts
+from .styles import WRAPPER, Stylesheet, renderer_versions
 from .styles import strip as strip_styles
 from .typeset import mark_math
 
@@ -37,8 +37,6 @@ _CELL_ID = re.compile(r'\b(id|for)="cell-(\d+)"')
 _TAG_NAME = re.compile(r"[A-Za-z_][\w-]*")
 
 _FORMAT = "embed-1"  # bump when the post-processing below changes
-_rendered: dict[str, tuple[str, str]] = {}  # sub-notebook hash -> (head, body)
-_head = ""  # the clipboard script (and any CSS the shared stylesheet lacks), shared by every embed
 
 
 SHOW = ("all", "output", "code")
@@ -54,23 +52,27 @@ def notebook(src: str, cells: str = "", show: str = "all", ctx: PageContext | No
         raise ShortcodeError(f"notebook: show={show!r} is not one of \"all\", \"output\", \"code\"")
     if not src.strip():
         raise ShortcodeError("notebook: the notebook path is empty; write e.g. \"vector-store.ipynb\"")
-    if ctx is None:
-        raise ShortcodeError("notebook: can only be used inside a page")
+    if ctx is None or ctx.build is None:
+        raise ShortcodeError("notebook: can only be used inside a page of a build")
+    build = ctx.build
     rel = _resolve(src, ctx)
-    done = EXECUTED.get(rel)
+    done = build.executed.get(rel)
     if done is None:
         if (ctx.docs_dir / rel).is_file():
             raise ShortcodeError(f"notebook: docs/{rel} was not executed (are notebooks disabled?)")
         raise ShortcodeError(f"notebook: notebook {src!r} not found (looked for docs/{rel})")
     nb = nbformat.read(done.path, as_version=4)
     chosen = select_cells(nb, cells, src)
-    head, body = _render(nb, chosen, show)
+    head, body = _render(build, nb, chosen, show)
+    ctx.features.add(NOTEBOOK)
     label = _label(cells, chosen)
     name = posixpath.basename(rel)
+    target = build.files.get_file_from_path(rel) if build.files is not None else None
+    href = ctx.relative_url(target.url) if target is not None else ctx.relative_url(rel)
     return (
         f'\n\n<div class="nb-embed" data-notebook="{html.escape(rel)}">\n'
         f"{body}\n"
-        f'<p class="nb-embed__source"><a href="/{html.escape(rel)}">{html.escape(label)} of '
+        f'<p class="nb-embed__source"><a href="{html.escape(href)}">{html.escape(label)} of '
         f"{html.escape(name)} · open the full notebook</a></p>\n"
         "</div>\n\n"
     )
@@ -110,11 +112,12 @@ def select_cells(nb: NotebookNode, spec: str, src: str = "notebook") -> list[int
     return sorted(set(chosen))
 
 
-def add_head(page_html: str) -> str:
-    """Put the embeds' shared head (the copy-button script) once at the top of a Markdown page."""
-    if 'class="nb-embed"' not in page_html or not _head:
+def add_head(page_html: str, build: Build) -> str:
+    """Put the embeds' shared head (the copy-button script) once at the top of a Markdown page
+    that shows embedded cells (the caller knows from the page's features)."""
+    if not build.embeds.head:
         return page_html
-    return _head + "\n" + page_html
+    return build.embeds.head + "\n" + page_html
 
 
 def _resolve(src: str, ctx: PageContext) -> str:
@@ -124,8 +127,7 @@ def _resolve(src: str, ctx: PageContext) -> str:
     return rel
 
 
-def _render(nb: NotebookNode, chosen: list[int], show: str = "all") -> tuple[str, str]:
-    global _head
+def _render(build: Build, nb: NotebookNode, chosen: list[int], show: str = "all") -> tuple[str, str]:
     cells = [nb.cells[i] for i in chosen]
     if show == "code":
         cells = [{**cell, "outputs": []} if cell.cell_type == "code" else cell for cell in cells]
@@ -135,49 +137,47 @@ def _render(nb: NotebookNode, chosen: list[int], show: str = "all") -> tuple[str
     sub = nbformat.v4.new_notebook(metadata=metadata, cells=cells)
     text = nbformat.writes(sub)
     digest = hashlib.sha256((show + text).encode()).hexdigest()
-    if digest not in _rendered:
-        _rendered[digest] = _load(digest) or _convert(text, digest, show)
-    head, body = _rendered[digest]
-    _head = _head or head
+    rendered = build.embeds.rendered
+    if digest not in rendered:
+        # converting cells with nbconvert costs about 0.2 s each (it compiles its templates every
+        # time), which a warm build should not pay: rendered embeds are kept in the cache
+        name = _entry_name(digest)
+        entry = build.cache.read("embeds", name, _parse_entry)
+        if entry is None:
+            entry = _convert(text, digest, show, build.stylesheet)
+            build.cache.write("embeds", name, json.dumps({"head": entry[0], "body": entry[1]}))
+        rendered[digest] = entry
+    head, body = rendered[digest]
+    build.embeds.head = build.embeds.head or head
     return head, body
 
 
-def _disk_path(digest: str) -> Path | None:
-    """Where a rendered embed is kept between builds: converting cells with nbconvert costs
-    about 0.2 s each (it compiles its templates every time), which a warm build should not pay."""
-    if pages.CACHE_ROOT is None:
-        return None
+def _entry_name(digest: str) -> str:
     key = hashlib.sha256(f"{_FORMAT}|{digest}|{renderer_versions()}".encode()).hexdigest()
-    return pages.CACHE_ROOT / "embeds" / f"{key[:2]}" / f"{key}.json"
+    return f"{key[:2]}/{key}.json"
 
 
-def _load(digest: str) -> tuple[str, str] | None:
-    path = _disk_path(digest)
-    if path is None or not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data["head"], data["body"]
-    except (ValueError, KeyError):
-        return None  # a damaged entry is rendered again and overwritten
+def _parse_entry(data: bytes) -> tuple[str, str]:
+    entry = json.loads(data)
+    head, body = entry["head"], entry["body"]
+    if not isinstance(head, str) or not isinstance(body, str) or 'class="jupyter-wrapper' not in body:
+        raise ValueError("not a rendered embed")
+    return head, body
 
 
-def _convert(text: str, digest: str, show: str) -> tuple[str, str]:
+def _convert(text: str, digest: str, show: str, sheet: Stylesheet | None) -> tuple[str, str]:
     """nbconvert (through mkdocs-jupyter) renders the cells exactly like the notebook page."""
     from mkdocs_jupyter.convert import nb2html  # heavy import: only when a page embeds cells
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "embed.ipynb"
         path.write_text(text, encoding="utf-8")
-        content = strip_styles(strip_cdn_scripts(nb2html(str(path), show_input=show != "output")))
+        content = strip_styles(strip_cdn_scripts(nb2html(str(path), show_input=show != "output")), sheet)
     start = max(content.find(WRAPPER), 0)  # before it: the template's head, not the cells
     head = "\n".join(_INLINE_SCRIPT.findall(content[:start]) + _STYLE.findall(content[:start]))
     body = mark_math(content[start:].strip())
     # Copy buttons find their code by id: make ids unique across embeds on one page.
     body = _CELL_ID.sub(lambda m: f'{m.group(1)}="cell-{digest[:8]}-{m.group(2)}"', body)
-    path = _disk_path(digest)
-    if path is not None:
-        write_if_changed(path, json.dumps({"head": head, "body": body}))
     return head, body
 
 

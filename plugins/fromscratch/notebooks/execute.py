@@ -8,16 +8,19 @@ the others finish (their results are still worth caching).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import copy
 import os
 import re
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from mkdocs.exceptions import PluginError
@@ -49,8 +52,8 @@ class Outcome:
 
 
 @lru_cache(maxsize=8)
-def kernel_python(kernel: str) -> str:
-    """The Python version the kernel runs (part of the cache key); clear error if it is missing."""
+def kernel_executable(kernel: str) -> str:
+    """The interpreter the kernel runs (argv[0] of its spec); clear error if it is missing."""
     try:
         spec = KernelSpecManager().get_kernel_spec(kernel)
     except NoSuchKernel:
@@ -58,7 +61,13 @@ def kernel_python(kernel: str) -> str:
             f"Jupyter kernel {kernel!r} is not installed: run `make setup`, or "
             f"`.venv/bin/python -m ipykernel install --sys-prefix --name {kernel}`"
         ) from None
-    exe = spec.argv[0]
+    return spec.argv[0]
+
+
+@lru_cache(maxsize=8)
+def kernel_python(kernel: str) -> str:
+    """The Python version the kernel runs; clear error if it cannot run."""
+    exe = kernel_executable(kernel)
     try:
         out = subprocess.run(
             [exe, "-c", "import sys; print(sys.version.split()[0])"],
@@ -100,9 +109,13 @@ async def _execute_all(
                 nb = await _run(job, kernel, timeout)
             except _Failed as exc:
                 outcome = Outcome(job, time.perf_counter() - start, error=str(exc))
+            except Exception as exc:  # noqa: BLE001 - one notebook's surprise must not hide the others
+                outcome = Outcome(job, time.perf_counter() - start,
+                                  error=f"the notebook could not run: {exc.__class__.__name__}: {exc}")
             else:
                 seconds = time.perf_counter() - start
                 nb.metadata["fromscratch"] = {
+                    **nb.metadata.get("fromscratch", {}),
                     "executed_at": started_at.isoformat(timespec="seconds"),
                     "seconds": round(seconds, 2),
                     "kernel": kernel,
@@ -134,20 +147,47 @@ async def _run(job: Job, kernel: str, timeout: int) -> NotebookNode:
         resources={"metadata": {"path": str(job.folder)}},
         on_cell_execute=on_cell_execute,
     )
-    try:
-        # The kernel's own stderr holds only ipykernel's start-up chatter (a TCP warning per
-        # kernel); cell output and errors come back over ZeroMQ.
-        await client.async_execute(cwd=str(job.folder), stderr=subprocess.DEVNULL)
-    except CellExecutionError:
-        raise _Failed(describe_failure(nb, current["index"])) from None
-    except CellTimeoutError:
-        raise _Failed(
-            f"cell {current['index'] + 1} ran longer than {timeout} s (the per-cell timeout; "
-            "raise `notebooks: timeout:` in mkdocs.yml if it is meant to)"
-        ) from None
-    except DeadKernelError:
-        raise _Failed(f"cell {current['index'] + 1}: the kernel died (out of memory, or a crash)") from None
+    # The kernel's stderr: start-up chatter when all is well (dropped), the cause when the
+    # kernel cannot start or dies (shown, its last lines).
+    with tempfile.TemporaryFile(mode="w+b") as stderr:
+        try:
+            await client.async_execute(cwd=str(job.folder), stderr=stderr)
+        except CellExecutionError:
+            raise _Failed(describe_failure(nb, current["index"])) from None
+        except CellTimeoutError:
+            raise _Failed(
+                f"cell {current['index'] + 1} ran longer than {timeout} s (the per-cell timeout; "
+                "raise `notebooks: timeout:` in mkdocs.yml if it is meant to)"
+            ) from None
+        except DeadKernelError:
+            raise _Failed(
+                f"cell {current['index'] + 1}: the kernel died (out of memory, or a crash)" + _tail(stderr)
+            ) from None
+        except Exception as exc:  # noqa: BLE001 - jupyter_client raises RuntimeError, TimeoutError ...
+            if current["index"] >= 0:
+                raise _Failed(
+                    f"cell {current['index'] + 1}: the kernel failed ({exc.__class__.__name__}: {exc})"
+                    + _tail(stderr)
+                ) from None
+            raise _Failed(
+                f"the Jupyter kernel {kernel!r} did not start ({exc.__class__.__name__}: {exc}); "
+                "its stderr is below; `make setup` re-installs the project's kernel" + _tail(stderr)
+            ) from None
+        finally:
+            # nbclient's exit hook would clean up a kernel that is gone already and print a
+            # traceback as the build exits
+            atexit.unregister(client._cleanup_kernel)
     return nb
+
+
+def _tail(stderr: IO[bytes], lines: int = 12) -> str:
+    """The last lines the kernel wrote to stderr, indented under the one-line message."""
+    stderr.seek(0)
+    text = _ANSI.sub("", stderr.read().decode("utf-8", "replace")).rstrip()
+    if not text:
+        return " (the kernel wrote nothing to stderr)"
+    tail = text.splitlines()[-lines:]
+    return "\n  kernel stderr, last lines:\n" + "\n".join(f"    {line}" for line in tail)
 
 
 def describe_failure(nb: NotebookNode, index: int) -> str:

@@ -9,13 +9,12 @@ from mkdocs.config import config_options as c
 class NotebooksConfig(base.Config):
     # Execute every .ipynb under docs/ before mkdocs-jupyter renders it.
     enabled = c.Type(bool, default=True)
-    # Executed notebooks, keyed by content; relative paths are from mkdocs.yml's folder.
-    cache_dir = c.Type(str, default=".cache/notebooks")
     # Notebooks executed at once; 0 means one per CPU core.
     workers = c.Type(int, default=0)
     # Seconds a single cell may run before the build stops.
     timeout = c.Type(int, default=300)
     # The Jupyter kernel (the project's .venv, registered by `make`).
     kernel = c.Type(str, default="fromscratch")
-    # The locked dependency set; its hash is part of every cache key.
-    lockfile = c.Type(str, default="requirements.lock")
+    # The distribution whose runtime dependencies (and theirs), as installed in the kernel,
+    # are part of every cache key; dev tools (linters, pytest) are not.
+    packages_from = c.Type(str, default="fromscratch")

@@ -1,10 +1,10 @@
 """The build side: execute (or reuse) every notebook, hand mkdocs-jupyter the executed copy.
 
 mkdocs-jupyter renders whatever file a page's `abs_src_path` names. In `on_files` we point
-each notebook's File at `<cache>/pages/<src_uri>`: the notebook as the author wrote it,
-with the outputs of its cached execution. The file name is unchanged, so mkdocs-jupyter's
+each notebook's File at `<cache>/notebooks/pages/<src_uri>`: the notebook as the author wrote
+it, with the outputs of its cached execution. The file name is unchanged, so mkdocs-jupyter's
 own render cache and `nb_url` keep working, and nothing is ever written under docs/ (which
-`mkdocs serve` watches).
+`mkdocs serve` watches). What was executed is kept on the build object (`build.executed`).
 """
 
 from __future__ import annotations
@@ -25,9 +25,12 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from ..build import Build
 from ..errors import SourceError
-from .cache import Environment, NotebookCache, file_hash, merge_outputs, notebook_key, write_if_changed
-from .execute import Job, Outcome, default_workers, execute_all, kernel_python
+from .cache import Environment, NotebookCache, merge_outputs, notebook_key, write_if_changed
+from .environment import kernel_environment
+from .execute import Job, Outcome, default_workers, execute_all, kernel_executable, kernel_python
+from .inputs import notebook_inputs
 from .options import NotebooksConfig
 from .styles import add_stylesheet
 from .styles import strip as strip_styles
@@ -55,20 +58,14 @@ class Executed:
     seconds: float
 
 
-# src_uri -> Executed, for the current build; the `notebook` shortcode reads it.
-EXECUTED: dict[str, Executed] = {}
-# The notebook cache folder of the current build; the shortcode keeps rendered embeds there.
-CACHE_ROOT: Path | None = None
-
-
-def cache_root(options: NotebooksConfig, config: MkDocsConfig) -> Path:
-    """The cache folder, refused if it would land inside the built site."""
-    root = Path(config.config_file_path).parent
-    path = (root / options.cache_dir).resolve()
-    site = Path(config.site_dir).resolve()
-    if path == site or site in path.parents:
-        raise PluginError(f"notebooks: cache_dir {options.cache_dir!r} is inside site_dir; put it elsewhere")
-    return path
+def check_site_dir(cache_root: Path, config: MkDocsConfig) -> None:
+    """Refuse a cache folder inside the built site (it would be published, or wiped) or inside
+    docs/ (its entries would become site files, and `mkdocs serve` would rebuild on every write)."""
+    path = cache_root.resolve()
+    for name, folder in (("site_dir", config.site_dir), ("docs_dir", config.docs_dir)):
+        inside = Path(folder).resolve()
+        if path == inside or inside in path.parents:
+            raise PluginError(f"fromscratch: cache_dir {str(cache_root)!r} is inside {name}; put it elsewhere")
 
 
 def check_unique_urls(notebooks: list[File], files: Files) -> None:
@@ -85,23 +82,19 @@ def check_unique_urls(notebooks: list[File], files: Files) -> None:
             )
 
 
-def prepare(files: Files, config: MkDocsConfig, options: NotebooksConfig) -> None:
+def prepare(build: Build, files: Files, config: MkDocsConfig, options: NotebooksConfig) -> None:
     """Execute what is not cached (in parallel), then point each notebook File at its executed copy."""
-    global CACHE_ROOT
-    EXECUTED.clear()
+    build.executed = {}
     notebooks = [f for f in files if f.src_uri.endswith(".ipynb") and f.abs_src_path]
-    root = cache_root(options, config)
-    CACHE_ROOT = root
-    add_stylesheet(files, config, root)  # even unexecuted notebooks render with mkdocs-jupyter's CSS
+    # even unexecuted notebooks render with mkdocs-jupyter's CSS
+    build.stylesheet = add_stylesheet(files, config, build.cache)
     if not notebooks or not options.enabled:
         return
     check_unique_urls(notebooks, files)
-    cache = NotebookCache(root)
-    env = Environment(
-        kernel=options.kernel,
-        python=kernel_python(options.kernel),
-        lock_hash=file_hash(Path(config.config_file_path).parent / options.lockfile),
-    )
+    cache = NotebookCache(build.cache)
+    kernel_python(options.kernel)  # a clear error when the kernel's interpreter cannot run
+    python, packages = kernel_environment(kernel_executable(options.kernel), options.packages_from)
+    env = Environment(kernel=options.kernel, python=python, packages=packages)
 
     sources: dict[str, tuple[File, nbformat.NotebookNode, str]] = {}
     ready: dict[str, nbformat.NotebookNode] = {}
@@ -113,7 +106,7 @@ def prepare(files: Files, config: MkDocsConfig, options: NotebooksConfig) -> Non
             nb = nbformat.read(f.abs_src_path, as_version=4)
         except Exception as exc:  # noqa: BLE001 - any parse error is the author's to fix
             raise SourceError(name, None, f"not a readable notebook ({exc.__class__.__name__}: {exc})") from None
-        key = notebook_key(nb, env)
+        key = notebook_key(nb, env, f.src_uri, notebook_inputs(Path(f.abs_src_path), nb, name))
         sources[f.src_uri] = (f, nb, key)
         cached = cache.load(key)
         if cached is not None:
@@ -150,11 +143,11 @@ def prepare(files: Files, config: MkDocsConfig, options: NotebooksConfig) -> Non
     for src_uri, (f, nb, _key) in sources.items():
         executed = ready[src_uri]
         merged = merge_outputs(nb, executed)
-        path = root / "pages" / src_uri
+        path = build.cache.path("notebooks", f"pages/{src_uri}")  # a working copy, cache on or off
         write_if_changed(path, nbformat.writes(merged))
         _point_at(f, path)
         info = executed.metadata.get("fromscratch", {})
-        EXECUTED[src_uri] = Executed(src_uri, path, info.get("executed_at", ""), info.get("seconds", 0.0))
+        build.executed[src_uri] = Executed(src_uri, path, info.get("executed_at", ""), info.get("seconds", 0.0))
 
 
 def _point_at(f: File, path: Path) -> None:
@@ -162,9 +155,9 @@ def _point_at(f: File, path: Path) -> None:
     f.abs_src_path = str(path)
 
 
-def use_executed(page: Page) -> None:
+def use_executed(build: Build, page: Page) -> None:
     """Point the page's File at the executed copy again: mkdocs-jupyter wraps Files after on_files."""
-    done = EXECUTED.get(page.file.src_uri)
+    done = build.executed.get(page.file.src_uri)
     if done is not None:
         _point_at(page.file, done.path)
 
@@ -178,11 +171,11 @@ def strip_cdn_scripts(content: str) -> str:
     return _CDN_SCRIPT.sub("", content)
 
 
-def decorate(content: str, page: Page, config: MkDocsConfig) -> str:
+def decorate(build: Build, content: str, page: Page, config: MkDocsConfig) -> str:
     """The run-info bar (when and how long, download, Colab) above a notebook page; its CSS
     left to the shared stylesheet, its math marked for KaTeX."""
-    content = mark_math(strip_styles(strip_cdn_scripts(content)))
-    done = EXECUTED.get(page.file.src_uri)
+    content = mark_math(strip_styles(strip_cdn_scripts(content), build.stylesheet))
+    done = build.executed.get(page.file.src_uri)
     if done is None:
         return content
     name = Path(page.file.src_uri).name
@@ -227,9 +220,9 @@ def colab_url(config: MkDocsConfig, src_uri: str) -> str | None:
     return f"https://colab.research.google.com/github/{m.group(1)}/{m.group(2)}/blob/{branch}/{docs}{quote(src_uri)}"
 
 
-def copy_download(page: Page) -> None:
+def copy_download(build: Build, page: Page) -> None:
     """Put the executed notebook beside its page, for the Download link."""
-    done = EXECUTED.get(page.file.src_uri)
+    done = build.executed.get(page.file.src_uri)
     if done is None or not done.path.is_file():
         return
     dest = Path(page.file.abs_dest_path).parent / Path(page.file.src_uri).name

@@ -14,6 +14,8 @@ the same for every notebook of one mkdocs-jupyter/nbconvert version and theme, s
 - overrides/main.html links the stylesheet on pages with notebook content, at the end of
   <head>: after the theme's and extra_css stylesheets, where the inline copies also won.
 
+The stylesheet of a build is returned to the caller and kept on its build object.
+
 The CSS is taken from what the installed versions emit, never copied by hand.
 """
 
@@ -33,7 +35,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from .cache import write_if_changed
+from ..cache import Cache
 
 log = logging.getLogger("mkdocs.plugins.fromscratch.notebooks")
 
@@ -52,9 +54,6 @@ class Stylesheet:
 
     path: str = ""  # site path, e.g. assets/stylesheets/jupyter.1a2b3c4d.css; "" when there is none
     blocks: set[str] = field(default_factory=set)  # the inline CSS it replaces, normalised
-
-
-CURRENT = Stylesheet()
 
 
 def _normal(css: str) -> str:
@@ -87,7 +86,7 @@ def template_styles(content: str) -> list[str]:
 def strip(content: str, sheet: Stylesheet | None = None) -> str:
     """Drop the template's <style> blocks that the shared stylesheet holds (and the unparsable
     list repr); any other block stays where it was."""
-    sheet = sheet or CURRENT
+    sheet = sheet or Stylesheet()
 
     def keep(m: re.Match[str]) -> str:
         css = m.group(1)
@@ -140,17 +139,23 @@ def renderer_versions() -> str:
     return ",".join(found)
 
 
-def build_css(theme: str, cache_dir: Path | None) -> tuple[str, list[str]]:
-    """(stylesheet text, the inline blocks it replaces); from the disk cache when it is there."""
+def build_css(theme: str, cache: Cache | None) -> tuple[str, list[str]]:
+    """(stylesheet text, the inline blocks it replaces); from the cache when it is there."""
     key = hashlib.sha256(f"{_FORMAT}|{theme}|{renderer_versions()}".encode()).hexdigest()[:16]
-    cached = cache_dir / "styles" / f"jupyter-{key}.json" if cache_dir else None
-    if cached is not None and cached.is_file():
-        blocks = json.loads(cached.read_text(encoding="utf-8"))
-    else:
+    name = f"jupyter-{key}.json"
+    blocks = cache.read("styles", name, _parse_blocks) if cache is not None else None
+    if blocks is None:
         blocks = _probe_blocks(theme)
-        if cached is not None:
-            write_if_changed(cached, json.dumps(blocks))
+        if cache is not None:
+            cache.write("styles", name, json.dumps(blocks))
     return assemble(blocks), blocks
+
+
+def _parse_blocks(data: bytes) -> list[str]:
+    blocks = json.loads(data)
+    if not isinstance(blocks, list) or not blocks or not all(isinstance(b, str) for b in blocks):
+        raise ValueError("not a list of CSS blocks")
+    return blocks
 
 
 def jupyter_theme(config: MkDocsConfig) -> str | None:
@@ -161,15 +166,13 @@ def jupyter_theme(config: MkDocsConfig) -> str | None:
     return str(plugin.config.get("theme", "") or "")
 
 
-def add_stylesheet(files: Files, config: MkDocsConfig, cache_dir: Path | None) -> None:
+def add_stylesheet(files: Files, config: MkDocsConfig, cache: Cache | None) -> Stylesheet:
     """Add the shared notebook stylesheet to the site when it has notebooks to render."""
-    global CURRENT
-    CURRENT = Stylesheet()
     theme = jupyter_theme(config)
     if theme is None or not any(f.src_uri.endswith(".ipynb") for f in files):
-        return
-    css, blocks = build_css(theme, cache_dir)
+        return Stylesheet()
+    css, blocks = build_css(theme, cache)
     digest = hashlib.sha256(css.encode()).hexdigest()[:8]
     path = f"{STYLESHEET_DIR}/jupyter.{digest}.css"
     files.append(File.generated(config, path, content=css))
-    CURRENT = Stylesheet(path, {_normal(b) for b in blocks})
+    return Stylesheet(path, {_normal(b) for b in blocks})

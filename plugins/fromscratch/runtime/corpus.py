@@ -3,19 +3,27 @@
 Each `<name>.json` holds `{"title": ..., "items": [{"text": ..., ...metadata}]}`.
 The build writes two files per corpus: a manifest (JSON: model sha256,
 dimensions, count, texts and metadata) and the vectors as little-endian float32,
-row after row. Both are cached in .cache/embeddings/ by a hash of the corpus
-bytes and the model, so a warm build embeds nothing.
+row after row. Both are cached in `.cache/corpora/` under a key of the corpus bytes,
+every model file's sha256 and the pooling code (`embed.py`), so a warm build embeds
+nothing. Entries are written atomically and checked when read (JSON that parses, the
+right name, model, count and size): a damaged entry is rebuilt, never published. Old
+entries are left to the cache's eviction, which knows what each build used.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from ..cache import write_atomic
+
+log = logging.getLogger("mkdocs.plugins.fromscratch.runtime")
 
 FORMAT = 1  # bump when the manifest or vector layout changes, to invalidate caches
 
@@ -29,6 +37,7 @@ class Built:
     name: str
     manifest: bytes
     vectors: bytes
+    entries: list[Path] = field(default_factory=list)  # the cache files it came from or went to
 
 
 def corpus_names(corpora_dir: Path) -> list[str]:
@@ -49,15 +58,50 @@ def load(path: Path) -> dict:
     return data
 
 
-def build(path: Path, model_sha: str, dims: int, cache_dir: Path,
-          embed: Callable[[list[str]], np.ndarray]) -> Built:
-    """Manifest and vectors for one corpus, from the cache when the inputs are unchanged."""
+def _pooling_code() -> bytes:
+    """The Python that turns model outputs into vectors: a change to it means new vectors."""
+    return Path(__file__).with_name("embed.py").read_bytes()
+
+
+def cache_key(raw: bytes, model_files: Mapping[str, str], dims: int) -> str:
+    payload = json.dumps({"format": FORMAT, "model": dict(sorted(model_files.items())), "dims": dims,
+                          "pooling": hashlib.sha256(_pooling_code()).hexdigest()}, sort_keys=True)
+    return hashlib.sha256(payload.encode() + b"\0" + raw).hexdigest()[:24]
+
+
+def _valid(name: str, model_sha: str, dims: int, manifest: bytes, vectors: bytes) -> bool:
+    try:
+        data = json.loads(manifest)
+        return (
+            data["format"] == FORMAT and data["name"] == name and data["model_sha256"] == model_sha
+            and data["dims"] == dims and len(data["items"]) == data["count"]
+            and len(vectors) == data["count"] * dims * 4
+            and bool(np.isfinite(np.frombuffer(vectors, dtype="<f4")).all())
+        )
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
+def build(path: Path, model_files: Mapping[str, str], dims: int, cache_dir: Path | None,
+          embed: Callable[[list[str]], np.ndarray], onnx: str = "onnx/model_quantized.onnx") -> Built:
+    """Manifest and vectors for one corpus, from the cache when the inputs are unchanged.
+
+    `model_files` maps every model file to its sha256 (tokenizer and config change vectors
+    as surely as the weights do); `onnx` names the weights, whose hash the manifest carries.
+    `cache_dir` None: no cache.
+    """
     raw = path.read_bytes()
-    key = hashlib.sha256(f"{FORMAT}:{model_sha}:".encode() + raw).hexdigest()[:20]
-    cached_json = cache_dir / f"{path.stem}-{key}.json"
-    cached_bin = cache_dir / f"{path.stem}-{key}.f32"
-    if cached_json.is_file() and cached_bin.is_file():
-        return Built(path.stem, cached_json.read_bytes(), cached_bin.read_bytes())
+    name = path.stem
+    model_sha = model_files.get(onnx, "")
+    key = cache_key(raw, model_files, dims)
+    entries = [cache_dir / f"{name}-{key}.json", cache_dir / f"{name}-{key}.f32"] if cache_dir else []
+    if entries and all(e.is_file() for e in entries):
+        manifest, vectors = entries[0].read_bytes(), entries[1].read_bytes()
+        if _valid(name, model_sha, dims, manifest, vectors):
+            return Built(name, manifest, vectors, entries)
+        log.info(f"cache: discarded damaged corpus entry {entries[0].name}; embedding {name} again")
+        for entry in entries:  # rebuilt below
+            entry.unlink(missing_ok=True)
     data = load(path)
     items = data["items"]
     vectors = np.asarray(embed([item["text"] for item in items]), dtype="<f4")
@@ -65,22 +109,20 @@ def build(path: Path, model_sha: str, dims: int, cache_dir: Path,
         raise CorpusError(f"{path}: model gave vectors of shape {vectors.shape}, expected ({len(items)}, {dims})")
     manifest = {
         "format": FORMAT,
-        "name": path.stem,
-        "title": data.get("title", path.stem),
+        "name": name,
+        "title": data.get("title", name),
         "model_sha256": model_sha,
         "dims": dims,
         "count": len(items),
         "dtype": "float32",
-        "vectors": f"{path.stem}.f32",
+        "vectors": f"{name}.f32",
         "items": items,
     }
     blob = json.dumps(manifest, ensure_ascii=False, separators=(",", ":")).encode()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    for old in cache_dir.glob(f"{path.stem}-*"):
-        old.unlink()
-    cached_bin.write_bytes(vectors.tobytes())
-    cached_json.write_bytes(blob)
-    return Built(path.stem, blob, vectors.tobytes())
+    if entries:
+        write_atomic(entries[1], vectors.tobytes())  # vectors first: a manifest never names missing vectors
+        write_atomic(entries[0], blob)
+    return Built(name, blob, vectors.tobytes(), entries)
 
 
 def read_vectors(manifest: dict, blob: bytes) -> np.ndarray:

@@ -11,6 +11,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 
 from .. import assets
+from ..cache import Cache
 from . import corpus, fetch, stage, widgets
 
 log = logging.getLogger("mkdocs.plugins.fromscratch.runtime")
@@ -21,9 +22,10 @@ class Runtime:
         self._embedder = None
         self._embedder_key: tuple | None = None
 
-    def on_config(self, options: dict, root: Path) -> None:
+    def on_config(self, options: dict, root: Path, cache: Cache) -> None:
         self.options = options
         self.root = root
+        self.cache = cache  # the build's cache folder (corpus vectors under corpora/)
         widgets.configure(options["corpora"])
 
     def on_files(self, files: Files, config: MkDocsConfig, node_modules: Path) -> None:
@@ -39,14 +41,15 @@ class Runtime:
         for f in list(files):
             if f.src_uri.startswith(self.options["corpora"].strip("/") + "/") and f.src_uri.endswith(".json"):
                 files.remove(f)  # served as built manifests under assets/corpora/ instead
-        model_sha = hashes[model["onnx"]]
         for name in names:
             try:
-                built = corpus.build(corpora_dir / f"{name}.json", model_sha, model["dims"],
-                                     self.root / self.options["cache_dir"] / "embeddings",
-                                     lambda texts: self._embed(model_dir, model["onnx"], texts))
+                built = corpus.build(corpora_dir / f"{name}.json", hashes, model["dims"],
+                                     self.cache.root / "corpora" if self.cache.enabled else None,
+                                     lambda texts: self._embed(model_dir, model["onnx"], texts), model["onnx"])
             except corpus.CorpusError as exc:
                 raise PluginError(str(exc)) from None
+            for entry in built.entries:
+                self.cache.use(entry)
             stage.add_generated(files, config, f"{stage.CORPORA_ROOT}/{name}.json", built.manifest)
             stage.add_generated(files, config, f"{stage.CORPORA_ROOT}/{name}.f32", built.vectors)
         manifest = stage.runtime_manifest(runtime, model, hashes, model_dir, names)

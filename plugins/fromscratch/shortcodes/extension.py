@@ -6,11 +6,11 @@ and the macro call `{{ ahamoment("...") }}`. Both end in `registry.call`.
 
 from __future__ import annotations
 
-from jinja2 import nodes
+from jinja2 import nodes, pass_context
 from jinja2.ext import Extension
 from jinja2.parser import Parser
 
-from .context import current_page
+from .context import from_jinja
 from .registry import SHORTCODES, call
 
 
@@ -43,5 +43,6 @@ class ShortcodeExtension(Extension):
         )
         return nodes.Output([call_node], lineno=token.lineno)
 
-    def _render(self, name: str, args: list, kwargs: dict) -> str:
-        return call(name, tuple(args), kwargs, current_page())
+    @pass_context
+    def _render(self, context: object, name: str, args: list, kwargs: dict) -> str:
+        return call(name, tuple(args), kwargs, from_jinja(context))

@@ -10,9 +10,11 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from jinja2 import pass_context
+
 from ..errors import ShortcodeError
 from . import render
-from .context import PageContext, current_page
+from .context import OWN_FOOTER, PageContext, from_jinja
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,10 @@ class Shortcode:
             parts.append(p.name if p.default is inspect.Parameter.empty else f"{p.name}={p.default!r}")
         return f"{self.name}({', '.join(parts)})"
 
-    def __call__(self, *args: object, **kwargs: object) -> str:
-        return call(self.name, args, kwargs, current_page())
+    @pass_context
+    def __call__(self, context: object, *args: object, **kwargs: object) -> str:
+        """The macro form, `{{ name(...) }}`: Jinja passes the context of the page it renders."""
+        return call(self.name, args, kwargs, from_jinja(context))
 
 
 SHORTCODES: dict[str, Shortcode] = {}
@@ -83,4 +87,12 @@ register("ahamoment", render.ahamoment)
 register("stylizedList", render.stylized_list)
 register("figure", render.figure, needs_page=True)
 register("codeblock", render.codeblock)
-register("contentfooter", render.contentfooter)
+def _contentfooter(prev: str = "", next: str = "", ctx: PageContext | None = None) -> str:  # noqa: A002
+    """`render.contentfooter`, noting on the page that it brings its own previous/next links."""
+    html = render.contentfooter(prev, next)
+    if ctx is not None:
+        ctx.features.add(OWN_FOOTER)
+    return html
+
+
+register("contentfooter", _contentfooter, needs_page=True)

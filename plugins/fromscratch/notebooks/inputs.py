@@ -1,0 +1,62 @@
+"""The files a notebook reads, by sha256: part of its cache key.
+
+Two sources:
+
+- everything in the notebook's folder and below it, except Markdown pages and notebooks
+  (and hidden files): a notebook opens its data by relative path, and an edit to a data
+  file must re-run it. Pages are prose a notebook never reads, so editing a chapter page
+  beside a notebook re-runs nothing; another notebook's source is its own business (its
+  outputs are not files) - a notebook that truly reads one declares it.
+- what the notebook declares in its metadata, globs relative to its folder, for files
+  elsewhere (a shared data folder, the model under .cache/models/):
+
+      "metadata": {"fromscratch": {"inputs": ["../../data/classification/*.jsonl"]}}
+
+  A declared glob that matches no file is an error: the notebook would fail or, worse, the
+  typo would leave that input out of the key.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+
+from nbformat import NotebookNode
+
+from ..errors import SourceError
+from ..runtime.fetch import sha256_file
+
+SKIPPED = (".md", ".ipynb")
+
+
+def declared(nb: NotebookNode, display: str) -> list[str]:
+    """The notebook's `metadata.fromscratch.inputs`, checked to be a list of strings."""
+    inputs = nb.metadata.get("fromscratch", {}).get("inputs", [])
+    if not isinstance(inputs, list) or not all(isinstance(i, str) and i.strip() for i in inputs):
+        raise SourceError(display, None, 'metadata.fromscratch.inputs must be a list of glob strings, '
+                                          'e.g. ["../data/*.csv"]')
+    return inputs
+
+
+def notebook_inputs(path: Path, nb: NotebookNode, display: str) -> dict[str, str]:
+    """{path relative to the notebook's folder: sha256} of every file the notebook may read."""
+    folder = path.parent
+    found: dict[str, str] = {}
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        for name in sorted(names):
+            if name.startswith(".") or name.endswith(SKIPPED):
+                continue
+            file = Path(root) / name
+            found[file.relative_to(folder).as_posix()] = sha256_file(file)
+    for pattern in declared(nb, display):
+        matches = [Path(m) for m in glob.glob(str(folder / pattern), recursive=True)]
+        files = [m for m in matches if m.is_file()]
+        if not files:
+            raise SourceError(display, None, f"metadata.fromscratch.inputs: {pattern!r} matches no file "
+                                             f"(relative to {display.rsplit('/', 1)[0]}/); fix the glob, or "
+                                             "run `make setup` if it names a fetched file")
+        for file in sorted(files):
+            found[Path(os.path.relpath(file, folder)).as_posix()] = sha256_file(file)
+    return found

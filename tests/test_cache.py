@@ -1,0 +1,334 @@
+"""Caches that can never serve wrong output: keys, damaged entries, one folder, eviction."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from conftest import ROOT, make_project, run_mkdocs_build
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+PRINT_DATA = new_notebook(cells=[new_markdown_cell("# Data"), new_code_cell("print('data:', open('data.txt').read().strip())")])
+
+
+def cache_at(cache: Path, *, enabled: bool = True, extra: str = ""):  # noqa: ANN201
+    """mkdocs.yml edit: the plugin's one cache folder (and switch) in the test's temp folder."""
+
+    def edit(config: str) -> str:
+        entry = (
+            f"  - fromscratch:\n      cache_dir: {cache}\n      cache: {'true' if enabled else 'false'}\n"
+            f"      notebooks:\n        workers: 2\n{extra}"
+        )
+        return config.replace("  - fromscratch:\n", entry, 1)
+
+    return edit
+
+
+def states(output: str) -> dict[str, str]:
+    return {m[1]: m[2] for m in re.finditer(r"notebook (docs/\S+\.ipynb): (executed|cached|failed)", output)}
+
+
+# -- the notebook cache key (reproduced: a's output on b's page) ------------------------------
+
+
+@pytest.fixture(scope="module")
+def twins(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    tmp = tmp_path_factory.mktemp("twins")
+    cache = tmp / "cache"
+    declared = new_notebook(
+        cells=[new_code_cell("print('shared:', open('../shared/value.txt').read().strip())")],
+        metadata={"fromscratch": {"inputs": ["../shared/*.txt"]}},
+    )
+    project = make_project(
+        tmp,
+        {
+            "index.md": "# Home\n",
+            "a/nb.ipynb": nbformat.writes(PRINT_DATA),
+            "a/data.txt": "alpha\n",
+            "a/notes.md": "# Notes\n",
+            "b/nb.ipynb": nbformat.writes(PRINT_DATA),
+            "b/data.txt": "beta\n",
+            "c/reads.ipynb": nbformat.writes(declared),
+            "shared/value.txt": "one\n",
+        },
+        config_edit=cache_at(cache),
+    )
+    cold = run_mkdocs_build(project)
+    assert cold.ok, cold.output
+    return project, cache, cold
+
+
+def test_identical_notebooks_in_two_folders_show_their_own_output(twins) -> None:  # noqa: ANN001
+    project, _, cold = twins
+    assert "data: alpha" in cold.page("a/nb/") and "data: beta" in cold.page("b/nb/")
+    warm = run_mkdocs_build(project)
+    assert warm.ok, warm.output
+    assert set(states(warm.output).values()) == {"cached"}
+    assert "data: beta" in warm.page("b/nb/") and "data: alpha" not in warm.page("b/nb/")
+    assert "data: alpha" in warm.page("a/nb/")
+
+
+def test_a_file_beside_the_notebook_or_a_declared_input_reruns_it(twins) -> None:  # noqa: ANN001
+    project, _, _ = twins
+    (project / "docs/a/notes.md").write_text("# Notes\n\nprose only\n", encoding="utf-8")
+    prose = run_mkdocs_build(project)
+    assert prose.ok, prose.output
+    assert states(prose.output)["docs/a/nb.ipynb"] == "cached"  # a page beside it is no input
+
+    (project / "docs/a/data.txt").write_text("gamma\n", encoding="utf-8")
+    (project / "docs/shared/value.txt").write_text("two\n", encoding="utf-8")
+    edited = run_mkdocs_build(project)
+    assert edited.ok, edited.output
+    assert states(edited.output) == {
+        "docs/a/nb.ipynb": "executed", "docs/b/nb.ipynb": "cached", "docs/c/reads.ipynb": "executed",
+    }
+    assert "data: gamma" in edited.page("a/nb/") and "shared: two" in edited.page("c/reads/")
+
+
+def test_a_declared_input_that_matches_nothing_is_an_error(tmp_path: Path) -> None:
+    nb = new_notebook(cells=[new_code_cell("print(1)")], metadata={"fromscratch": {"inputs": ["../data/*.csv"]}})
+    project = make_project(tmp_path, {"index.md": "# Home\n", "ch/nb.ipynb": nbformat.writes(nb)},
+                           config_edit=cache_at(tmp_path / "cache"))
+    result = run_mkdocs_build(project)
+    assert not result.ok and "Traceback" not in result.output
+    assert "docs/ch/nb.ipynb: metadata.fromscratch.inputs: '../data/*.csv' matches no file" in result.output
+
+
+def test_key_holds_path_inputs_and_runtime_packages_only() -> None:
+    from fromscratch.notebooks.cache import Environment, notebook_key
+
+    env = Environment("fromscratch", "3.11.7", {"numpy": "2.0.0"})
+    nb = new_notebook(cells=[new_code_cell("print(1)")])
+    key = notebook_key(nb, env, "a/nb.ipynb", {"data.txt": "1"})
+    assert notebook_key(nb, env, "b/nb.ipynb", {"data.txt": "1"}) != key
+    assert notebook_key(nb, env, "a/nb.ipynb", {"data.txt": "2"}) != key
+    assert notebook_key(nb, Environment("fromscratch", "3.11.7", {"numpy": "2.0.1"}), "a/nb.ipynb",
+                        {"data.txt": "1"}) != key
+
+
+def test_kernel_packages_are_the_runtime_dependency_closure() -> None:
+    from fromscratch.notebooks.environment import kernel_environment
+
+    python = str(ROOT / ".venv/bin/python") if (ROOT / ".venv/bin/python").exists() else sys.executable
+    version, packages = kernel_environment(python, "fromscratch")
+    assert re.fullmatch(r"3\.\d+\.\d+", version)
+    assert {"numpy", "matplotlib", "nbclient", "onnxruntime"} <= set(packages)  # what notebooks import
+    assert packages["numpy"] == np.__version__
+    assert not {"ruff", "pytest", "nbstripout", "pre-commit"} & set(packages)  # dev tools re-run nothing
+
+
+def test_chapter0_notebooks_declare_what_they_read_outside_their_folder() -> None:
+    nb = nbformat.read(ROOT / "docs/content/ch0-fundamentals/embeddings-notebook.ipynb", as_version=4)
+    inputs = nb.metadata["fromscratch"]["inputs"]
+    folder = ROOT / "docs/content/ch0-fundamentals"
+    matched = {p.resolve() for pattern in inputs for p in folder.glob(pattern) if p.is_file()}
+    model = ROOT / ".cache/models/all-MiniLM-L6-v2"
+    if model.is_dir():
+        assert (model / "onnx/model_quantized.onnx").resolve() in matched
+        assert (model / "tokenizer.json").resolve() in matched
+
+
+# -- corpus vectors ----------------------------------------------------------------------------
+
+
+def _fake_embed(texts: list[str]) -> np.ndarray:
+    rng = np.random.default_rng(len(texts))
+    v = rng.normal(size=(len(texts), 8)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+MODEL = {"config.json": "c1", "tokenizer.json": "t1", "onnx/model.onnx": "m1"}
+
+
+def test_a_truncated_corpus_entry_is_rebuilt_not_published(tmp_path: Path) -> None:
+    from fromscratch.runtime import corpus
+
+    src = tmp_path / "pets.json"
+    src.write_text(json.dumps({"items": [{"text": "a cat"}, {"text": "a dog"}]}))
+    cache = tmp_path / "cache"
+    first = corpus.build(src, MODEL, 8, cache, _fake_embed)
+    for entry in cache.iterdir():
+        entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 3])  # a kill during the write
+    again = corpus.build(src, MODEL, 8, cache, _fake_embed)
+    assert json.loads(again.manifest) == json.loads(first.manifest) and again.vectors == first.vectors
+    assert not [p for p in cache.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def test_corpus_key_holds_every_model_file_and_entries_of_similar_names_survive(tmp_path: Path) -> None:
+    from fromscratch.runtime import corpus
+
+    calls: list[int] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        calls.append(len(texts))
+        return _fake_embed(texts)
+
+    for name in ("pets", "pets-large"):
+        (tmp_path / f"{name}.json").write_text(json.dumps({"items": [{"text": f"{name} one"}]}))
+    cache = tmp_path / "cache"
+    corpus.build(tmp_path / "pets-large.json", MODEL, 8, cache, embed)
+    corpus.build(tmp_path / "pets.json", MODEL, 8, cache, embed)
+    corpus.build(tmp_path / "pets.json", {**MODEL, "tokenizer.json": "t2"}, 8, cache, embed)
+    assert len(calls) == 3  # a new tokenizer is a new model
+    corpus.build(tmp_path / "pets-large.json", MODEL, 8, cache, embed)
+    assert len(calls) == 3  # pets did not wipe pets-large's entry
+
+
+# -- damaged entries of mkdocs-jupyter's cache and the styles cache; one folder; eviction ------
+
+
+@pytest.fixture(scope="module")
+def one_notebook(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    tmp = tmp_path_factory.mktemp("onenb")
+    cache = tmp / "cache"
+    project = make_project(
+        tmp,
+        {"index.md": "# Home\n", "nb.ipynb": nbformat.writes(new_notebook(cells=[new_code_cell("print('hello ' * 2)")])),
+         "gone.ipynb": nbformat.writes(new_notebook(cells=[new_code_cell("print('to be deleted')")]))},
+        config_edit=cache_at(cache),
+    )
+    first = run_mkdocs_build(project)
+    assert first.ok, first.output
+    return project, cache
+
+
+def test_every_cache_lives_in_one_folder_with_a_manifest(one_notebook) -> None:  # noqa: ANN001
+    project, cache = one_notebook
+    kinds = {p.name for p in cache.iterdir() if p.is_dir()}
+    assert {"notebooks", "mkdocs-jupyter", "styles"} <= kinds
+    assert not (project / ".cache/mkdocs-jupyter").exists()  # not beside the project as well
+    manifest = json.loads((cache / "manifest.json").read_text())
+    used = {entry for build in manifest["builds"].values() for entry in build["entries"]}
+    for entry in used:
+        assert (cache / entry).is_file(), entry
+    assert any(e.startswith("mkdocs-jupyter/") for e in used) and any(e.startswith("styles/") for e in used)
+
+
+def test_damaged_render_and_style_entries_are_discarded_and_rebuilt(one_notebook) -> None:  # noqa: ANN001
+    project, cache = one_notebook
+    damaged = list((cache / "mkdocs-jupyter").rglob("*.json")) + list((cache / "styles").glob("*.json"))
+    assert len(damaged) >= 3
+    for entry in damaged:
+        entry.write_bytes(entry.read_bytes()[:40])
+    result = run_mkdocs_build(project)
+    assert result.ok, result.output
+    assert "hello hello" in result.page("nb/")
+    for entry in damaged:
+        json.loads(entry.read_text(encoding="utf-8"))  # written again, whole
+
+
+def test_entries_the_build_did_not_use_are_evicted(one_notebook) -> None:  # noqa: ANN001
+    project, cache = one_notebook
+    models = project / ".cache" / "models"
+    before = {p for p in cache.rglob("*") if p.is_file()}
+    (project / "docs/gone.ipynb").unlink()
+    result = run_mkdocs_build(project)
+    assert result.ok, result.output
+    after = {p for p in cache.rglob("*") if p.is_file()}
+    assert after < before
+    assert not any("gone" in p.name for p in after)
+    executed = list((cache / "notebooks" / "executed").glob("*.ipynb"))
+    assert len(executed) == 1
+    assert len(list((cache / "mkdocs-jupyter").rglob("*.json"))) == 1
+    if models.exists():
+        assert (models / "all-MiniLM-L6-v2" / "tokenizer.json").is_file()  # fetched by make: kept
+
+
+def test_cache_switched_off_reads_and_keeps_nothing(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    docs = {"index.md": "# Home\n", "nb.ipynb": nbformat.writes(new_notebook(cells=[new_code_cell("print(7 * 6)")]))}
+    project = make_project(tmp_path, docs, config_edit=cache_at(cache, enabled=False))
+    for _ in range(2):
+        result = run_mkdocs_build(project)
+        assert result.ok, result.output
+        assert states(result.output) == {"docs/nb.ipynb": "executed"}
+        assert "42" in result.page("nb/")
+    assert not list(cache.glob("notebooks/executed/*")) and not list(cache.rglob("mkdocs-jupyter/**/*.json"))
+
+
+# -- two builds in one process ----------------------------------------------------------------
+
+
+def test_two_builds_of_different_projects_in_one_process(tmp_path: Path) -> None:
+    """Project one's build is interrupted, after its notebooks ran, by a whole build of project
+    two (as a script building another project next to `mkdocs serve` would): each site must
+    still show its own notebook."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    configs = {}
+    for name in ("one", "two"):
+        nb = new_notebook(cells=[new_markdown_cell(f"# {name}"), new_code_cell(f"print('project {name}')")])
+        docs = {"index.md": f"# {name}\n\n{{% notebook \"nb.ipynb\", \"2\" %}}\n", "nb.ipynb": nbformat.writes(nb)}
+        (tmp_path / name).mkdir()
+        project = make_project(tmp_path / name, docs, config_edit=cache_at(tmp_path / name / "cache"))
+        configs[name] = load_config(str(project / "mkdocs.yml"), site_dir=str(project / "site"))
+
+    ours = configs["one"].plugins["fromscratch"]
+    handlers = configs["one"].plugins.events["files"]
+    position = next(i for i, h in enumerate(handlers) if getattr(h, "__self__", None) is ours)
+    on_files = handlers[position]
+
+    def then_build_two(files, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        result = on_files(files, **kwargs)
+        build(configs["two"])
+        return result
+
+    handlers[position] = then_build_two
+    cwd = os.getcwd()
+    try:
+        build(configs["one"])
+    finally:
+        os.chdir(cwd)
+    for name, other in (("one", "two"), ("two", "one")):
+        site = Path(configs[name].site_dir)
+        for page in ("index.html", "nb/index.html"):
+            html = (site / page).read_text(encoding="utf-8")
+            assert f"project {name}" in html and f"project {other}" not in html, (name, page)
+        assert 'class="nb-runinfo"' in (site / "nb/index.html").read_text(encoding="utf-8"), name
+
+
+def test_shortcodes_emit_final_relative_urls_without_the_link_rewrite(tmp_path: Path) -> None:
+    """With check_links off nothing rewrites the HTML later: the figure and the embed's link
+    to its notebook must already be relative to the page (so the site works under a sub-path)."""
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"></svg>'
+    nb = new_notebook(cells=[new_code_cell("print('embedded')")])
+    page = '# Page\n\n{% figure "img/pic.svg", "a picture", "cap" %}\n\n{% notebook "../nb/run.ipynb", "1" %}\n'
+    docs = {"index.md": "# Home\n", "ch/page.md": page, "ch/img/pic.svg": svg, "nb/run.ipynb": nbformat.writes(nb)}
+
+    def edit(config: str) -> str:
+        return cache_at(tmp_path / "cache")(config).replace("  - fromscratch:\n", "  - fromscratch:\n      check_links: false\n", 1)
+
+    result = run_mkdocs_build(make_project(tmp_path, docs, config_edit=edit))
+    assert result.ok, result.output
+    html = result.page("ch/page/")
+    assert 'src="../img/pic.svg"' in html
+    assert re.search(r'<a href="\.\./\.\./nb/run/">Cell 1 of run\.ipynb', html)
+    assert "embedded" in html
+
+
+@pytest.mark.parametrize("where", ["docs/.cache", "site/cache"])
+def test_a_cache_inside_docs_or_the_site_is_refused(tmp_path: Path, where: str) -> None:
+    project = make_project(tmp_path, {"index.md": "# Home\n"}, config_edit=cache_at(Path(where)))
+    result = run_mkdocs_build(project)
+    assert not result.ok and "Traceback" not in result.output
+    assert f"fromscratch: cache_dir '{project / where}' is inside" in result.output
+
+
+def test_mkdocs_jupyter_renders_are_kept_per_renderer_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its own key is the notebook's bytes and options: an nbconvert upgrade must not serve old HTML."""
+    from fromscratch import plugin
+    from fromscratch.cache import Cache
+    from fromscratch.notebooks import styles
+
+    cache = Cache(tmp_path, enabled=True, project="mkdocs.yml")
+    before = plugin.jupyter_cache_dir(cache)
+    assert before.parent == tmp_path / "mkdocs-jupyter"
+    monkeypatch.setattr(styles, "renderer_versions", lambda: "nbconvert=99.0")
+    assert plugin.jupyter_cache_dir(cache) != before

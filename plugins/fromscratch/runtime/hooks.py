@@ -10,7 +10,6 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 
-from .. import assets
 from . import corpus, fetch, stage, widgets
 
 log = logging.getLogger("mkdocs.plugins.fromscratch.runtime")
@@ -30,16 +29,16 @@ class Runtime:
         model = self.options["model"]
         model_dir = fetch.model_dir(self.root, self.options)
         hashes = fetch.verify(model_dir, model["files"])
-        runtime = stage.runtime_files(node_modules)
-        assets.add_staged(files, config, runtime)
-        assets.add_staged(files, config, stage.model_files(model_dir, model["id"], list(model["files"])))
+        model_sha = hashes[model["onnx"]]
+        # Every file the browser downloads, by name: libraries, model files, corpora.
+        staged = stage.library_files(node_modules) + stage.model_files(model["id"], model_dir, model["files"])
 
         corpora_dir = Path(config.docs_dir) / self.options["corpora"]
         names = corpus.corpus_names(corpora_dir)
         for f in list(files):
             if f.src_uri.startswith(self.options["corpora"].strip("/") + "/") and f.src_uri.endswith(".json"):
                 files.remove(f)  # served as built manifests under assets/corpora/ instead
-        model_sha = hashes[model["onnx"]]
+        corpora = {}
         for name in names:
             try:
                 built = corpus.build(corpora_dir / f"{name}.json", model_sha, model["dims"],
@@ -47,10 +46,17 @@ class Runtime:
                                      lambda texts: self._embed(model_dir, model["onnx"], texts))
             except corpus.CorpusError as exc:
                 raise PluginError(str(exc)) from None
-            stage.add_generated(files, config, f"{stage.CORPORA_ROOT}/{name}.json", built.manifest)
-            stage.add_generated(files, config, f"{stage.CORPORA_ROOT}/{name}.f32", built.vectors)
-        manifest = stage.runtime_manifest(runtime, model, hashes, model_dir, names)
-        stage.add_generated(files, config, f"{stage.RUNTIME_ROOT}/runtime.json", json.dumps(manifest, indent=1))
+            folder = f"{stage.CORPORA_ROOT}/{name}"
+            staged += [stage.generated(f"corpus/{name}.json", folder, built.manifest),
+                       stage.generated(f"corpus/{name}.f32", folder, built.vectors)]
+            corpora[name] = {"manifest": f"corpus/{name}.json", "vectors": f"corpus/{name}.f32",
+                             "model_sha256": model_sha}
+        embedding = stage.embedding_section(model)
+        manifest = stage.runtime_manifest(staged, embedding=embedding, corpora=corpora,
+                                          idle_timeout_ms=int(self.options["idle_timeout"] * 1000))
+        stage.require(manifest, embedding["library"], *embedding["wasm"].values(), *embedding["model"]["files"].values())
+        stage.add_to_site(files, config, staged)
+        stage.add_generated(files, config, stage.MANIFEST, json.dumps(manifest, indent=1))
 
     def _embed(self, model_dir: Path, onnx: str, texts: list[str]):  # noqa: ANN202
         from .embed import Embedder

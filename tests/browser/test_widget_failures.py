@@ -245,3 +245,16 @@ def test_corpus_from_another_model_is_refused(page, server: Server) -> None:  # 
     assert error.get_attribute("data-kind") == "mismatch"
     assert "different model" in error.inner_text()
     assert page.locator("semantic-search li.fs-result[data-score]").count() == 0
+
+
+def test_settings_naming_an_unlisted_file_fail_instead_of_hanging(page, server: Server) -> None:  # noqa: ANN001
+    """Anything wrong in runtime.json ends in the widget's error and retry, never an endless bar."""
+    _patch_runtime(page, "delete rt.files[rt.embedding.wasm.wasm]")
+    page.goto(server.base)
+    page.click(f"{WIDGET} button.fs-widget__run")
+    error = page.locator(f"{WIDGET} .fs-widget__error")
+    error.wait_for(state="visible", timeout=30_000)
+    assert error.get_attribute("data-kind") == "config"
+    assert "ort-wasm-simd-threaded.wasm" in error.inner_text()
+    page.unroute("**/runtime.json")
+    retry_recovers(page, error)

@@ -119,9 +119,11 @@ export function loadModel() {
           totalBytes,
         },
       });
-    }, (error) => {
+    }).catch((error) => {
+      // runtime.json missing or unreadable, or naming a file it does not list: fail, never hang.
       teardown();
-      const failure = error instanceof RuntimeFailure ? error : new RuntimeFailure("config", "The widget settings could not be loaded.");
+      const failure = error instanceof RuntimeFailure ? error
+        : new RuntimeFailure(error.kind || "config", error.kind ? error.message : "The widget settings could not be loaded.", String(error));
       emit({ type: "error", state: "error", error: failure });
       reject(failure);
     });
@@ -133,6 +135,7 @@ export function loadModel() {
 // Forget a failed load so the next call starts again (the retry button).
 export function resetModel() {
   teardown();
+  configPromise = null; // and read runtime.json again: a retry may follow a new deploy
   emit({ type: "reset", state: "idle", loaded: 0 });
 }
 

@@ -206,3 +206,27 @@ def test_manifest_lists_every_file_by_name_with_a_content_hashed_url(tmp_path: P
     (tmp_path / "m/a.onnx").write_bytes(b"other weights")
     changed = stage.model_files("m", tmp_path / "m", ["a.onnx"])[0]
     assert changed.url != manifest["files"]["m/a.onnx"]["url"]
+
+
+def test_a_new_section_declares_its_files_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """How a second model or library joins runtime.json: a registered section naming staged files."""
+    (tmp_path / "model.gguf").write_bytes(b"gguf weights")
+    monkeypatch.setattr(stage, "SECTIONS", {})
+
+    @stage.section("generation")
+    def generation(ctx: stage.StageContext) -> tuple[list[stage.Staged], dict]:
+        files = [stage.from_file("smol/model.gguf", f"{stage.MODELS_ROOT}/smol", ctx.root / "model.gguf")]
+        return files, {"model_file": "smol/model.gguf", "threads": 1}
+
+    with pytest.raises(ValueError, match="registered twice"):
+        stage.section("generation")(lambda ctx: ([], {}))
+    ctx = stage.StageContext(tmp_path, ROOT / "node_modules", {}, tmp_path)
+    files, section = stage.SECTIONS["generation"](ctx)
+    manifest = stage.runtime_manifest(files, generation=section)
+    assert stage.referenced(section) == ["smol/model.gguf"]
+    stage.require(manifest, *stage.referenced(section))
+    model = {"id": "m", "dtype": "q8", "dims": 8, "onnx": "a.onnx", "files": {"a.onnx": [], "b.json": []}}
+    assert sorted(stage.referenced(stage.embedding_section(model))) == [
+        "m/a.onnx", "m/b.json", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm", "transformers.min.js"]
+    with pytest.raises(PluginError, match="not staged: transformers.min.js, .*m/a.onnx"):
+        stage.require(manifest, *stage.referenced(stage.embedding_section(model)))

@@ -51,10 +51,15 @@ class Runtime:
                        stage.generated(f"corpus/{name}.f32", folder, built.vectors)]
             corpora[name] = {"manifest": f"corpus/{name}.json", "vectors": f"corpus/{name}.f32",
                              "model_sha256": model_sha}
-        embedding = stage.embedding_section(model)
-        manifest = stage.runtime_manifest(staged, embedding=embedding, corpora=corpora,
-                                          idle_timeout_ms=int(self.options["idle_timeout"] * 1000))
-        stage.require(manifest, embedding["library"], *embedding["wasm"].values(), *embedding["model"]["files"].values())
+        sections: dict[str, object] = {"embedding": stage.embedding_section(model), "corpora": corpora}
+        context = stage.StageContext(self.root, node_modules, self.options, Path(config.docs_dir))
+        for name, make in stage.SECTIONS.items():  # other models and libraries, declared in their modules
+            extra, sections[name] = make(context)
+            staged += extra
+        manifest = stage.runtime_manifest(staged, idle_timeout_ms=int(self.options["idle_timeout"] * 1000),
+                                          **sections)
+        for value in sections.values():
+            stage.require(manifest, *stage.referenced(value))
         stage.add_to_site(files, config, staged)
         stage.add_generated(files, config, stage.MANIFEST, json.dumps(manifest, indent=1))
 

@@ -11,16 +11,20 @@ the browser fetches it with `cache: "no-cache"` and trusts only what it lists:
      "embedding": {...},  which files make up the embedding runtime and model
      "corpora": {name: {"manifest": file name, "vectors": file name, "model_sha256"}}}
 
-Adding a file is declarative: an `NpmFile` in `LIBRARIES` for a front-end
-package file, `model_files()` for a model folder, `generated()` for bytes made
-at build time; then refer to it by name in a section of the manifest.
+Adding files is declarative. A new consumer (a second model, a widget's weights)
+registers a section with `@section("name")`: a function that returns the files it
+stages (`npm_files()` for front-end package files, `model_files()` for a model
+folder, `from_file()`/`generated()` for one file) and the section runtime.json
+carries for it, which names those files. Its module only has to be imported
+(hooks.py imports the runtime sections). In the browser, `download.js` gives any
+worker the same verified, cached, timed-out downloads by file name.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -116,10 +120,15 @@ def runtime_versions(node_modules: Path) -> tuple[str, str]:
     return tf["version"], ort["version"]
 
 
-def library_files(node_modules: Path, libraries: Iterable[NpmFile] = LIBRARIES) -> list[Staged]:
-    runtime_versions(node_modules)
+def npm_files(node_modules: Path, libraries: Iterable[NpmFile]) -> list[Staged]:
     return [from_file(lib.name, RUNTIME_ROOT, node_modules / lib.package / lib.path, code=lib.code)
             for lib in libraries]
+
+
+def library_files(node_modules: Path) -> list[Staged]:
+    """Transformers.js and the ONNX Runtime build it runs, after checking their versions agree."""
+    runtime_versions(node_modules)
+    return npm_files(node_modules, LIBRARIES)
 
 
 def model_files(model_id: str, model_dir: Path, files: Iterable[str]) -> list[Staged]:
@@ -157,6 +166,54 @@ def require(manifest: Mapping, *names: str) -> None:
     missing = [n for n in names if n not in manifest["files"]]
     if missing:
         raise PluginError(f"runtime.json refers to files that are not staged: {', '.join(missing)}")
+
+
+@dataclass(frozen=True)
+class StageContext:
+    """What a section needs to find its files: the project root, node_modules, the plugin's
+    `runtime:` options and the docs folder."""
+
+    root: Path
+    node_modules: Path
+    options: Mapping
+    docs_dir: Path
+
+
+SectionFn = Callable[[StageContext], tuple[list[Staged], dict]]
+SECTIONS: dict[str, SectionFn] = {}  # runtime.json section -> what stages it (filled at import)
+
+
+def section(name: str) -> Callable[[SectionFn], SectionFn]:
+    """Register a runtime.json section: `@section("generation") def f(ctx) -> (files, section)`."""
+
+    def register(fn: SectionFn) -> SectionFn:
+        if name in SECTIONS and SECTIONS[name] is not fn:
+            raise ValueError(f"runtime.json section {name!r} is registered twice")
+        SECTIONS[name] = fn
+        return fn
+
+    return register
+
+
+def referenced(section_value: object) -> list[str]:
+    """File names a section uses: every string value under a key named "file", "files",
+    "library", "mjs", "wasm", "model_file", "manifest" or "vectors" (lists and dicts walked)."""
+    keys = {"file", "files", "library", "mjs", "wasm", "model_file", "manifest", "vectors"}
+    found: list[str] = []
+
+    def walk(value: object, named: bool) -> None:
+        if isinstance(value, str):
+            if named:
+                found.append(value)
+        elif isinstance(value, Mapping):
+            for k, v in value.items():
+                walk(v, named or k in keys)
+        elif isinstance(value, list | tuple):
+            for v in value:
+                walk(v, named)
+
+    walk(section_value, False)
+    return found
 
 
 def add_to_site(files: Files, config: MkDocsConfig, staged: Iterable[Staged]) -> None:

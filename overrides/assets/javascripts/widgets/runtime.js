@@ -1,6 +1,6 @@
 // Shared by every widget on a page: where the site lives, the one model worker, corpora.
 // Nothing here fetches the library, the WASM or the model until a widget asks for it.
-import { Downloader, fetchManifest, resolveFiles } from "./download.js";
+import { Downloader, FORMAT, fetchManifest, resolveFiles } from "./download.js";
 
 // This file is served from <site>/assets/javascripts/widgets/runtime.js, so the site root is
 // three folders up; this works under any deployment sub-path.
@@ -106,6 +106,7 @@ export function loadModel() {
       worker.postMessage({
         type: "init",
         config: {
+          format: FORMAT, // a worker.js of another version (HTTP cache) refuses to start
           siteRoot: siteRoot.href,
           manifest: config,
           idleMs: config.idle_timeout_ms,

@@ -9,7 +9,7 @@
 // Transformers.js asks for model files by their usual names (<model>/config.json, ...);
 // siteFetch answers those with the hashed file runtime.json names. Its own caches are off.
 
-import { Downloader, DownloadFailure, purge } from "./download.js";
+import { Downloader, DownloadFailure, FORMAT, purge } from "./download.js";
 
 let extractor = null;
 let failure = null; // the first thing that went wrong while fetching, to explain the error
@@ -60,6 +60,10 @@ async function blobUrl(downloader, name, type) {
 async function init(config) {
   const started = performance.now();
   failure = null;
+  if (config.format !== FORMAT) {
+    post({ type: "error", kind: "config", message: "This page's scripts are from different versions of the site: reload the page." });
+    return;
+  }
   if (!wasmSupported()) {
     post({ type: "error", kind: "wasm", message: "This browser cannot run WebAssembly with SIMD, which the model needs." });
     return;

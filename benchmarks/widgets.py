@@ -3,11 +3,13 @@ top-10 search over random vectors in the browser, and Python onnxruntime as the 
 
     .venv/bin/python benchmarks/widgets.py            (needs `make setup` and Debian's chromium)
     .venv/bin/python benchmarks/widgets.py --reload   (live reload: `mkdocs serve` rebuild times)
+    .venv/bin/python benchmarks/widgets.py --builds   (ONNX Runtime's asyncify build against the shipped plain one)
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import shutil
 import statistics
@@ -21,6 +23,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from browser.conftest import ARGS, CHROMIUM, WIDGET_PAGE, serve  # noqa: E402
 from conftest import make_project, run_mkdocs_build  # noqa: E402
+from fromscratch.runtime import stage  # noqa: E402
 from fromscratch.runtime.embed import Embedder  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
@@ -148,12 +151,86 @@ def memory_added(server_base: str, runs: int = 3) -> tuple[float, dict[str, floa
     return statistics.median(befores), median
 
 
+def worker_files(site: Path) -> list[Path]:
+    """The files a first use downloads for the model, as runtime.json lists them."""
+    runtime = json.loads((site / "assets/runtime/runtime.json").read_text())
+    emb = runtime["embedding"]
+    names = [emb["library"], *emb["wasm"].values(), *emb["model"]["files"].values()]
+    return [site / runtime["files"][n]["url"] for n in names]
+
+
 def download_mb(site: Path) -> tuple[float, float]:
-    """What a first visit downloads for the model: runtime and model files, raw and gzipped."""
-    files = [p for d in ("assets/runtime", "assets/models") for p in (site / d).rglob("*") if p.is_file()]
+    """What a first visit downloads for the model, raw and gzipped (level 6, as static hosts do)."""
+    files = worker_files(site)
     raw = sum(p.stat().st_size for p in files)
     packed = sum(len(gzip.compress(p.read_bytes(), 6)) for p in files)
     return raw / 1e6, packed / 1e6
+
+
+def with_onnx_build(site: Path, dest: Path, build: str) -> Path:
+    """A copy of the built site whose runtime.json points at another ONNX Runtime WASM build
+    (e.g. "asyncify", what Transformers.js picks by default), staged like the plugin does."""
+    shutil.copytree(site, dest, copy_function=os.link)
+    manifest_path = dest / "assets/runtime/runtime.json"
+    manifest_path.unlink()  # a hard link to the original: write a new file instead
+    runtime = json.loads((site / "assets/runtime/runtime.json").read_text())
+    wasm = {}
+    for kind in ("mjs", "wasm"):
+        name = f"ort-wasm-simd-threaded.{build}.{kind}"
+        src = ROOT / "node_modules/onnxruntime-web/dist" / name
+        staged = stage.from_file(name, stage.RUNTIME_ROOT, src, code=True)
+        (dest / staged.url).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest / staged.url)
+        runtime["files"][name] = staged.entry()
+        wasm[kind] = name
+    runtime["embedding"]["wasm"] = wasm
+    manifest_path.write_text(json.dumps(runtime))
+    return dest
+
+
+def measure_load(server_base: str) -> dict[str, float]:
+    """Cold load, warm load (same profile, files in Cache Storage) and query latency, in ms."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = browser.new_context().new_page()
+        page.goto(server_base)
+        page.wait_for_load_state("networkidle")
+        cold = page.evaluate(LOAD)
+        page.goto(server_base)
+        warm = page.evaluate(LOAD)
+        latency = page.evaluate(LATENCY, QUERY)
+        version = browser.version
+        browser.close()
+    return {"cold": cold, "warm": warm, "latency": latency, "version": version}
+
+
+def compare_builds(site: Path, tmp: Path, rounds: int = 3) -> list[tuple[str, str]]:
+    """The shipped plain SIMD build against the asyncify one Transformers.js uses by default.
+
+    The two alternate, `rounds` times each, in fresh browsers, and each row is the median: this
+    machine's load from other work changes within minutes, and alternating shares it fairly.
+    """
+    variants = {"asyncify build (before)": with_onnx_build(site, tmp / "asyncify", "asyncify"),
+                "plain SIMD build (shipped)": site}
+    runs: dict[str, list[dict]] = {label: [] for label in variants}
+    for r in range(rounds):
+        for label, variant in variants.items():
+            (tmp / f"serve-{r}-{len(runs[label])}-{id(variant)}").mkdir()
+            for server in serve(variant, tmp / f"serve-{r}-{len(runs[label])}-{id(variant)}"):
+                runs[label].append(measure_load(server.base))
+    rows: list[tuple[str, str]] = []
+    for label, variant in variants.items():
+        raw_mb, gzip_mb = download_mb(variant)
+
+        def med(key: str, label: str = label) -> float:
+            return statistics.median(m[key] for m in runs[label])
+
+        rows += [
+            (f"{label}: first-use download", f"{raw_mb:.1f} MB ({gzip_mb:.1f} MB gzipped)"),
+            (f"{label}: model load cold / warm (median of {rounds})", f"{med('cold'):.0f} ms / {med('warm'):.0f} ms"),
+            (f"{label}: query embedding (median of {rounds} medians of 50)", f"{med('latency'):.1f} ms"),
+        ]
+    return rows
 
 
 def live_reload() -> None:
@@ -212,8 +289,7 @@ def live_reload() -> None:
         t = time.perf_counter()
         subprocess.run([mkdocs, "build", "-q", "-d", str(site)], cwd=project, env=env, check=True)
         first = time.perf_counter() - t
-        staged = [p for d in ("assets/runtime", "assets/models") for p in (site / d).rglob("*")
-                  if p.is_file() and p.name != "runtime.json"]  # runtime.json is generated each build
+        staged = worker_files(site)  # runtime.json itself is generated each build
         stamps = {p: p.stat().st_ctime_ns for p in staged}
         time.sleep(1)
         t = time.perf_counter()
@@ -233,6 +309,17 @@ def live_reload() -> None:
 def main() -> None:
     if "--reload" in sys.argv:
         live_reload()
+        return
+    if "--builds" in sys.argv:
+        with tempfile.TemporaryDirectory() as tmp:
+            project = make_project(Path(tmp), {"index.md": WIDGET_PAGE})
+            shutil.copytree(ROOT / "docs/data", project / "docs/data")
+            result = run_mkdocs_build(project)
+            assert result.ok, result.output
+            rows = compare_builds(result.site, Path(tmp))
+        print("| measure | result |\n| --- | --- |")
+        for name, value in rows:
+            print(f"| {name} | {value} |")
         return
     with tempfile.TemporaryDirectory() as tmp:
         project = make_project(Path(tmp), {"index.md": WIDGET_PAGE})

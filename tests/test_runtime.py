@@ -13,6 +13,7 @@ from fromscratch.errors import ShortcodeError
 from fromscratch.runtime import corpus, fetch, stage, widgets
 from fromscratch.runtime.embed import Embedder
 from fromscratch.shortcodes.context import PageContext
+from mkdocs.exceptions import PluginError
 
 MODEL_DIR = ROOT / ".cache" / "models" / "all-MiniLM-L6-v2"
 needs_model = pytest.mark.skipif(not MODEL_DIR.is_dir(), reason="run `make setup` to fetch the model")
@@ -71,9 +72,9 @@ def test_runtime_versions_match() -> None:
     tf_version, ort_version = stage.runtime_versions(ROOT / "node_modules")
     bundle = (ROOT / "node_modules/@huggingface/transformers/dist/transformers.js").read_text(encoding="utf-8")
     assert f"onnxruntime-web@{ort_version}/" in bundle
-    staged = stage.runtime_files(ROOT / "node_modules")
-    assert sorted(Path(p).name for p in staged) == sorted([stage.LIBRARY, *stage.WASM])
-    assert {str(Path(p).parent) for p in staged} == {f"assets/runtime/transformers-{tf_version}"}
+    staged = stage.library_files(ROOT / "node_modules")
+    assert [s.name for s in staged] == ["transformers.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm"]
+    assert all(s.code and s.url == f"assets/runtime/{s.sha256[:16]}/{s.name}" for s in staged)
 
 
 def _fake_embed(texts: list[str]) -> np.ndarray:
@@ -164,9 +165,16 @@ def test_pages_without_widgets_load_no_widget_code(build) -> None:  # noqa: ANN0
     assert "widgets/index.js" not in result.page("")
     assert "widgets/index.js" in result.page("w/")
     runtime = json.loads((result.site / "assets/runtime/runtime.json").read_text())
-    assert runtime["model"]["id"] == "all-MiniLM-L6-v2"
-    assert (result.site / runtime["library"]).is_file()
-    assert (result.site / "assets/models/all-MiniLM-L6-v2/onnx/model_quantized.onnx").is_file()
+    assert runtime["embedding"]["model"]["id"] == "all-MiniLM-L6-v2"
+    for info in runtime["files"].values():  # every listed file is in the site under a URL naming its hash
+        path = result.site / info["url"]
+        assert info["sha256"][:16] in info["url"].split("/")
+        assert _sha(path.read_bytes()) == info["sha256"] and path.stat().st_size == info["bytes"]
+    onnx = runtime["files"][runtime["embedding"]["model"]["files"]["onnx/model_quantized.onnx"]]
+    for name, entry in runtime["corpora"].items():  # corpora name the model that embedded them
+        assert entry["model_sha256"] == onnx["sha256"]
+        manifest = json.loads((result.site / runtime["files"][entry["manifest"]]["url"]).read_bytes())
+        assert manifest["model_sha256"] == onnx["sha256"] and manifest["name"] == name
 
 
 def test_missing_model_fails_the_build_clearly(build, tmp_path: Path) -> None:  # noqa: ANN001
@@ -178,14 +186,48 @@ def test_missing_model_fails_the_build_clearly(build, tmp_path: Path) -> None:  
     assert "make setup" in result.output and "Traceback" not in result.output
 
 
-def test_manifest_lists_every_runtime_file_with_size_and_checksum(tmp_path: Path) -> None:
-    """The worker verifies and counts the library and WASM like model files, so they carry sha256 and size."""
-    node_modules = ROOT / "node_modules"
-    (tmp_path / "m.onnx").write_bytes(b"weights")
-    model = {"id": "m", "dtype": "q8", "dims": 8, "onnx": "m.onnx"}
-    manifest = stage.runtime_manifest(stage.runtime_files(node_modules), model, {"m.onnx": _sha(b"weights")}, tmp_path, [])
-    staged = stage.runtime_files(node_modules)
-    assert set(manifest["runtime_files"]) == set(staged) and manifest["library"] in staged
-    for dest, info in manifest["runtime_files"].items():
-        assert info == {"sha256": _sha(staged[dest].read_bytes()), "bytes": staged[dest].stat().st_size}
-    assert manifest["model"]["files"] == {"m.onnx": {"sha256": _sha(b"weights"), "bytes": 7}}
+def test_manifest_lists_every_file_by_name_with_a_content_hashed_url(tmp_path: Path) -> None:
+    """The worker verifies and counts every file the same way, and a changed file gets a new URL."""
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m/a.onnx").write_bytes(b"weights")
+    model = {"id": "m", "dtype": "q8", "dims": 8, "onnx": "a.onnx", "files": {"a.onnx": []}}
+    staged = stage.library_files(ROOT / "node_modules") + stage.model_files("m", tmp_path / "m", ["a.onnx"])
+    staged.append(stage.generated("corpus/x.json", "assets/corpora/x", b"{}"))
+    manifest = stage.runtime_manifest(staged, embedding=stage.embedding_section(model))
+    assert manifest["format"] == stage.FORMAT
+    assert manifest["files"]["m/a.onnx"] == {"url": f"assets/models/m/{_sha(b'weights')[:16]}/a.onnx",
+                                             "sha256": _sha(b"weights"), "bytes": 7, "code": False}
+    assert manifest["files"]["corpus/x.json"]["url"] == f"assets/corpora/x/{_sha(b'{}')[:16]}/x.json"
+    assert manifest["embedding"]["model"]["files"] == {"a.onnx": "m/a.onnx"}
+    stage.require(manifest, "transformers.min.js", "m/a.onnx")
+    with pytest.raises(PluginError, match="not staged: gguf"):
+        stage.require(manifest, "gguf")
+    with pytest.raises(PluginError, match="two runtime files are named"):
+        stage.runtime_manifest([*staged, staged[0]])
+    (tmp_path / "m/a.onnx").write_bytes(b"other weights")
+    changed = stage.model_files("m", tmp_path / "m", ["a.onnx"])[0]
+    assert changed.url != manifest["files"]["m/a.onnx"]["url"]
+
+
+def test_a_new_section_declares_its_files_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """How a second model or library joins runtime.json: a registered section naming staged files."""
+    (tmp_path / "model.gguf").write_bytes(b"gguf weights")
+    monkeypatch.setattr(stage, "SECTIONS", {})
+
+    @stage.section("generation")
+    def generation(ctx: stage.StageContext) -> tuple[list[stage.Staged], dict]:
+        files = [stage.from_file("smol/model.gguf", f"{stage.MODELS_ROOT}/smol", ctx.root / "model.gguf")]
+        return files, {"model_file": "smol/model.gguf", "threads": 1}
+
+    with pytest.raises(ValueError, match="registered twice"):
+        stage.section("generation")(lambda ctx: ([], {}))
+    ctx = stage.StageContext(tmp_path, ROOT / "node_modules", {}, tmp_path)
+    files, section = stage.SECTIONS["generation"](ctx)
+    manifest = stage.runtime_manifest(files, generation=section)
+    assert stage.referenced(section) == ["smol/model.gguf"]
+    stage.require(manifest, *stage.referenced(section))
+    model = {"id": "m", "dtype": "q8", "dims": 8, "onnx": "a.onnx", "files": {"a.onnx": [], "b.json": []}}
+    assert sorted(stage.referenced(stage.embedding_section(model))) == [
+        "m/a.onnx", "m/b.json", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm", "transformers.min.js"]
+    with pytest.raises(PluginError, match="not staged: transformers.min.js, .*m/a.onnx"):
+        stage.require(manifest, *stage.referenced(stage.embedding_section(model)))

@@ -40,6 +40,9 @@ class Server:
     base: str  # origin + SUBPATH
     log: list[tuple[str, int]] = field(default_factory=list)  # (path, status)
     missing: set[str] = field(default_factory=set)  # path suffixes answered with 404
+    stall: set[str] = field(default_factory=set)  # path suffixes: headers and 1 kB sent, then silence
+    release: threading.Event = field(default_factory=threading.Event)  # ends every stalled answer
+    root: Path | None = None  # the folder served; its SUBPATH link can be re-pointed to another site
 
     def fetched(self, needle: str, status: int | None = 200) -> list[str]:
         return [p for p, s in self.log if needle in p and (status is None or s == status)]
@@ -55,7 +58,22 @@ def _handler(root: Path, server: Server):  # noqa: ANN202
             if any(path.endswith(m) for m in server.missing):
                 self.send_error(404)
                 return None
+            if any(path.endswith(m) for m in server.stall):
+                self._stall(path)
+                return None
             return super().send_head()
+
+        def _stall(self, path: str) -> None:
+            """A connection that stops sending: full headers, a first kilobyte, then nothing."""
+            size = Path(self.translate_path(path)).stat().st_size
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            self.wfile.write(b"\0" * 1024)
+            self.wfile.flush()
+            server.release.wait(120)
+            self.close_connection = True
 
         def log_request(self, code="-", size="-") -> None:  # noqa: ANN001
             server.log.append((self.path.split("?")[0], int(code) if str(code).isdigit() else 0))
@@ -70,7 +88,7 @@ def serve(site: Path, tmp: Path) -> Iterator[Server]:
     root = tmp / "www"
     root.mkdir()
     (root / SUBPATH.strip("/")).symlink_to(site, target_is_directory=True)
-    server = Server("", "")
+    server = Server("", "", root=root)
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(root, server))
     server.origin = f"http://127.0.0.1:{httpd.server_address[1]}"
     server.base = server.origin + SUBPATH
@@ -79,6 +97,7 @@ def serve(site: Path, tmp: Path) -> Iterator[Server]:
     try:
         yield server
     finally:
+        server.release.set()
         httpd.shutdown()
         httpd.server_close()
 

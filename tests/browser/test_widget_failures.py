@@ -90,11 +90,19 @@ def test_worker_crash_during_a_query_fails_the_query(page, server: Server) -> No
     retry_recovers(page, error)
 
 
+def _runtime(site) -> dict:  # noqa: ANN001
+    return json.loads((site / "assets/runtime/runtime.json").read_text())
+
+
+def _worker_files(runtime: dict) -> list[str]:
+    """Names of the files the embedding worker downloads: library, WASM, model."""
+    emb = runtime["embedding"]
+    return [emb["library"], *emb["wasm"].values(), *emb["model"]["files"].values()]
+
+
 def test_progress_counts_every_file_and_reaches_the_total(page, server: Server, widget_site) -> None:  # noqa: ANN001
-    runtime = json.loads((widget_site.site / "assets/runtime/runtime.json").read_text())
-    model = f"assets/models/{runtime['model']['id']}/"
-    on_disk = [widget_site.site / p for p in runtime["runtime_files"]]
-    on_disk += [widget_site.site / model / rel for rel in runtime["model"]["files"]]
+    runtime = _runtime(widget_site.site)
+    on_disk = [widget_site.site / runtime["files"][name]["url"] for name in _worker_files(runtime)]
     total = sum(p.stat().st_size for p in on_disk)
     assert any(p.name == "transformers.min.js" for p in on_disk)
     page.goto(server.base)
@@ -120,23 +128,133 @@ def test_progress_counts_every_file_and_reaches_the_total(page, server: Server, 
     assert server.fetched("transformers.min.js")
 
 
+CACHE = "'fromscratch-runtime:' + new URL('.', location.href).pathname"
+LOADED = f"document.querySelector('{WIDGET} output').dataset.value !== undefined"
+
+
 def test_a_cached_copy_is_used_only_if_it_was_verified(page, server: Server) -> None:  # noqa: ANN001
-    """Cache Storage entries the worker did not verify itself (no checksum mark, or another one) are refetched."""
+    """Cache Storage entries without the checksum mark they should carry are refetched."""
     page.goto(server.base)
-    page.evaluate("""async () => {
-        const cache = await caches.open('fromscratch-runtime-v1');
-        const url = new URL('assets/models/all-MiniLM-L6-v2/onnx/model_quantized.onnx', location.href).href;
-        await cache.put(url, new Response('not a model, never verified'));
-        const lib = (await (await fetch('assets/runtime/runtime.json')).json()).library;
-        await cache.put(new URL(lib, location.href).href,
-                        new Response('throw new Error("stale")', {headers: {'x-fromscratch-sha256': '0'.repeat(64)}}));
-    }""")
+    page.evaluate(f"""async () => {{
+        const rt = await (await fetch('assets/runtime/runtime.json')).json();
+        const cache = await caches.open({CACHE});
+        const onnx = rt.embedding.model.files[rt.embedding.model.onnx];
+        await cache.put(new URL(rt.files[onnx].url, location.href).href, new Response('not a model, never verified'));
+        await cache.put(new URL(rt.files[rt.embedding.library].url, location.href).href,
+                        new Response('throw new Error("stale")', {{headers: {{'x-fromscratch-sha256': '0'.repeat(64)}}}}));
+    }}""")
     page.click(f"{WIDGET} button.fs-widget__run")
-    page.wait_for_function(f"document.querySelector('{WIDGET} output').dataset.value !== undefined")
+    page.wait_for_function(LOADED)
     assert server.fetched("model_quantized.onnx") and server.fetched("transformers.min.js")
-    marked = page.evaluate("""async () => {
-        const cache = await caches.open('fromscratch-runtime-v1');
-        const hit = await cache.match(new URL('assets/models/all-MiniLM-L6-v2/onnx/model_quantized.onnx', location.href).href);
-        return [hit.headers.get('x-fromscratch-sha256'), (await hit.arrayBuffer()).byteLength];
-    }""")
-    assert marked[1] > 20_000_000 and len(marked[0]) == 64
+    marked = page.evaluate(f"""async () => {{
+        const rt = await (await fetch('assets/runtime/runtime.json')).json();
+        const onnx = rt.files[rt.embedding.model.files[rt.embedding.model.onnx]];
+        const hit = await (await caches.open({CACHE})).match(new URL(onnx.url, location.href).href);
+        return [hit.headers.get('x-fromscratch-sha256') === onnx.sha256, (await hit.arrayBuffer()).byteLength];
+    }}""")
+    assert marked[0] and marked[1] > 20_000_000
+
+
+def test_a_tampered_cached_code_file_is_fetched_again(page, server: Server) -> None:  # noqa: ANN001
+    """A code file rewritten in Cache Storage, even with the right checksum mark, is never run."""
+    page.goto(server.base)
+    page.click(f"{WIDGET} button.fs-widget__run")
+    page.wait_for_function(LOADED)
+    page.evaluate(f"""async () => {{
+        const rt = await (await fetch('assets/runtime/runtime.json')).json();
+        const lib = rt.files[rt.embedding.library];
+        await (await caches.open({CACHE})).put(new URL(lib.url, location.href).href,
+            new Response('self.__tampered = 1; throw new Error("tampered")',
+                         {{headers: {{'x-fromscratch-sha256': lib.sha256, 'content-type': 'text/javascript'}}}}));
+    }}""")
+    page.reload()
+    page.click(f"{WIDGET} button.fs-widget__run")
+    page.wait_for_function(LOADED)
+    assert page.locator(f"{WIDGET} .fs-widget__error").is_hidden()
+    restored = page.evaluate(f"""async () => {{
+        const rt = await (await fetch('assets/runtime/runtime.json')).json();
+        const lib = rt.files[rt.embedding.library];
+        const hit = await (await caches.open({CACHE})).match(new URL(lib.url, location.href).href);
+        const digest = await crypto.subtle.digest('SHA-256', await hit.arrayBuffer());
+        return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('') === lib.sha256;
+    }}""")
+    assert restored  # the tampered copy was replaced by the real file
+
+
+def test_cache_entries_of_older_builds_are_purged(page, server: Server) -> None:  # noqa: ANN001
+    """Only files the current runtime.json lists stay in this site's cache; other sites' caches are untouched."""
+    page.goto(server.base)
+    page.evaluate(f"""async () => {{
+        const cache = await caches.open({CACHE});
+        await cache.put(new URL('assets/models/all-MiniLM-L6-v2/0000000000000000/model_quantized.onnx', location.href).href,
+                        new Response('an older model'));
+        await (await caches.open('fromscratch-runtime-v1')).put(
+            new URL('assets/runtime/transformers-4.0.0/transformers.min.js', location.href).href, new Response('old'));
+        await (await caches.open('fromscratch-runtime:/another-site/')).put(
+            new URL('/another-site/assets/x.wasm', location.href).href, new Response('theirs'));
+    }}""")
+    page.click(f"{WIDGET} button.fs-widget__run")
+    page.wait_for_function(LOADED)
+    left = page.evaluate(f"""async () => {{
+        const rt = await (await fetch('assets/runtime/runtime.json')).json();
+        const listed = new Set(Object.values(rt.files).map((f) => new URL(f.url, location.href).href));
+        const ours = (await (await caches.open({CACHE})).keys()).map((r) => r.url);
+        return {{unlisted: ours.filter((u) => !listed.has(u)), count: ours.length,
+                 legacy: await caches.has('fromscratch-runtime-v1'),
+                 theirs: (await (await caches.open('fromscratch-runtime:/another-site/')).keys()).length}};
+    }}""")
+    assert left["unlisted"] == [] and left["count"] >= 7
+    assert not left["legacy"]
+    assert left["theirs"] == 1
+
+
+def _patch_runtime(page, change: str) -> None:  # noqa: ANN001
+    """Serve runtime.json with `change` (a JS statement on `rt`) applied."""
+
+    def handle(route) -> None:  # noqa: ANN001
+        real = route.fetch()
+        body = page.evaluate(f"(text) => {{ const rt = JSON.parse(text); {change}; return JSON.stringify(rt); }}",
+                             real.text())
+        route.fulfill(status=200, body=body, headers={"content-type": "application/json"})
+
+    page.route("**/runtime.json", handle)
+
+
+def test_a_stalled_download_ends_in_an_error_with_retry(page, server: Server) -> None:  # noqa: ANN001
+    """A server that sends headers and then nothing: the bar stops with a readable error, and retry works."""
+    _patch_runtime(page, "rt.idle_timeout_ms = 2000")
+    server.stall.add(".wasm")  # whichever ONNX Runtime build the site stages
+    page.goto(server.base)
+    page.click(f"{WIDGET} button.fs-widget__run")
+    error = page.locator(f"{WIDGET} .fs-widget__error")
+    error.wait_for(state="visible", timeout=30_000)
+    assert error.get_attribute("data-kind") == "stalled"
+    assert "ort-wasm-simd-threaded" in error.inner_text() and "stopped" in error.inner_text()
+    assert page.locator(f"{WIDGET} .fs-widget__progress.is-active").count() == 0
+    server.stall.clear()
+    server.release.set()
+    retry_recovers(page, error)
+
+
+def test_corpus_from_another_model_is_refused(page, server: Server) -> None:  # noqa: ANN001
+    """A corpus whose vectors another model made would rank silently wrong: a clear error instead."""
+    _patch_runtime(page, "rt.files[rt.embedding.model.files[rt.embedding.model.onnx]].sha256 = 'f'.repeat(64)")
+    page.goto(server.base)
+    error = page.locator("semantic-search .fs-widget__error")
+    error.wait_for(state="visible")
+    assert error.get_attribute("data-kind") == "mismatch"
+    assert "different model" in error.inner_text()
+    assert page.locator("semantic-search li.fs-result[data-score]").count() == 0
+
+
+def test_settings_naming_an_unlisted_file_fail_instead_of_hanging(page, server: Server) -> None:  # noqa: ANN001
+    """Anything wrong in runtime.json ends in the widget's error and retry, never an endless bar."""
+    _patch_runtime(page, "delete rt.files[rt.embedding.wasm.wasm]")
+    page.goto(server.base)
+    page.click(f"{WIDGET} button.fs-widget__run")
+    error = page.locator(f"{WIDGET} .fs-widget__error")
+    error.wait_for(state="visible", timeout=30_000)
+    assert error.get_attribute("data-kind") == "config"
+    assert "ort-wasm-simd-threaded.wasm" in error.inner_text()
+    page.unroute("**/runtime.json")
+    retry_recovers(page, error)

@@ -125,7 +125,7 @@ def test_second_visit_fetches_no_model_bytes(context, server) -> None:  # noqa: 
 
 
 def test_missing_model_file_shows_error_and_retry(page, server) -> None:  # noqa: ANN001
-    server.missing.add("onnx/model_quantized.onnx")
+    server.missing.add("/model_quantized.onnx")
     page.goto(server.base)
     use(page, "similarity-playground")
     error = page.locator("similarity-playground .fs-widget__error")
@@ -149,7 +149,7 @@ def test_corrupt_model_file_is_rejected(page, server) -> None:  # noqa: ANN001
 
 
 def test_missing_corpus_shows_error(page, server) -> None:  # noqa: ANN001
-    server.missing.add("corpora/pets.json")
+    server.missing.add("/pets.json")
     page.goto(server.base)
     error = page.locator("semantic-search .fs-widget__error")
     error.wait_for(state="visible")
@@ -172,14 +172,67 @@ def test_typed_html_is_text_and_never_runs(page, server) -> None:  # noqa: ANN00
     assert page.locator("semantic-search img, embedding-map img, semantic-search script").count() == 0
 
 
+def _focus_is_visible(page) -> bool:  # noqa: ANN001
+    """The focused element matches :focus-visible and draws a real outline."""
+    return page.evaluate("""() => {
+        const el = document.activeElement, style = getComputedStyle(el);
+        return el.matches(':focus-visible') && style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 1;
+    }""")
+
+
+def _tab_to(page, selector: str, limit: int = 120) -> int:  # noqa: ANN001
+    """Press Tab until `selector` has focus, checking every stop on the way shows its focus."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return presses
+    raise AssertionError(f"{selector} was not reached with {limit} Tab presses")
+
+
 def test_keyboard_only(page, server) -> None:  # noqa: ANN001
+    """From the page's first focus to an announced result with Tab, typing and keys; no pointer at all."""
     page.goto(server.base)
-    page.focus("similarity-playground input >> nth=1")
+    page.evaluate("""() => {
+        window.__pointer = 0;
+        for (const t of ['pointerdown', 'mousedown', 'click'])
+            document.addEventListener(t, (e) => { if (e.isTrusted && e.detail !== 0) window.__pointer += 1; }, true);
+    }""")
+    # the search box is reached from the top of the page by Tab alone, and shows that it has focus
+    _tab_to(page, "semantic-search input")
+    assert _focus_is_visible(page)
+    assert page.evaluate("document.activeElement.labels[0].textContent") == "Search the documents"
+    page.keyboard.press("Control+A")
+    page.keyboard.type("feline pets")
+    page.keyboard.press("Enter")  # submits the form: first use loads the model, then searches
+    live = page.locator("semantic-search [aria-live]")
+    assert live.count() == 1
+    page.wait_for_function(
+        "document.querySelector('semantic-search [aria-live]').textContent.includes('Results for “feline pets”')")
+    assert live.locator("[data-ranking=semantic] li.fs-result").first.get_attribute("data-topic") == "cats"
+    # the Search button is the next stop, visibly focused, and Space runs it again
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.matches('semantic-search button.fs-widget__run')")
+    assert _focus_is_visible(page)
+    page.evaluate("document.querySelector('semantic-search .fs-widget__summary').textContent = ''")
+    page.keyboard.press("Space")
+    page.wait_for_function(
+        "document.querySelector('semantic-search [aria-live]').textContent.includes('Results for “feline pets”')")
+    # the playground: Tab backwards onto its second box, type a sentence, Enter announces the score
+    page.keyboard.press("Shift+Tab")
+    presses = 0
+    while not page.evaluate("document.activeElement.matches('similarity-playground input')") and presses < 40:
+        page.keyboard.press("Shift+Tab")
+        presses += 1
+    assert _focus_is_visible(page)
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Interest rates rose again this quarter.")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelector('similarity-playground output').dataset.value !== undefined")
-    labels = page.locator("semantic-search label").count()
-    assert labels == 1 and page.get_by_label("Search the documents").count() == 1
-    assert page.locator("semantic-search [aria-live]").count() == 1
+    page.wait_for_function(
+        "document.querySelector('similarity-playground [aria-live] output').dataset.value !== undefined")
+    announced = page.locator("similarity-playground [aria-live]").inner_text()
+    assert re.search(r"-?\d\.\d\d", announced)
+    assert page.evaluate("window.__pointer") == 0
+    assert page.errors == []
 
 
 def test_no_request_leaves_the_origin(browser, built_site, tmp_path: Path) -> None:  # noqa: ANN001

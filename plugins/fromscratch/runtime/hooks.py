@@ -10,7 +10,6 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 
-from .. import assets
 from ..cache import Cache
 from . import corpus, fetch, stage, widgets
 
@@ -32,15 +31,16 @@ class Runtime:
         model = self.options["model"]
         model_dir = fetch.model_dir(self.root, self.options)
         hashes = fetch.verify(model_dir, model["files"])
-        runtime = stage.runtime_files(node_modules)
-        assets.add_staged(files, config, runtime)
-        assets.add_staged(files, config, stage.model_files(model_dir, model["id"], list(model["files"])))
+        model_sha = hashes[model["onnx"]]
+        # Every file the browser downloads, by name: libraries, model files, corpora.
+        staged = stage.library_files(node_modules) + stage.model_files(model["id"], model_dir, model["files"])
 
         corpora_dir = Path(config.docs_dir) / self.options["corpora"]
         names = corpus.corpus_names(corpora_dir)
         for f in list(files):
             if f.src_uri.startswith(self.options["corpora"].strip("/") + "/") and f.src_uri.endswith(".json"):
                 files.remove(f)  # served as built manifests under assets/corpora/ instead
+        corpora = {}
         for name in names:
             try:
                 built = corpus.build(corpora_dir / f"{name}.json", hashes, model["dims"],
@@ -50,10 +50,22 @@ class Runtime:
                 raise PluginError(str(exc)) from None
             for entry in built.entries:
                 self.cache.use(entry)
-            stage.add_generated(files, config, f"{stage.CORPORA_ROOT}/{name}.json", built.manifest)
-            stage.add_generated(files, config, f"{stage.CORPORA_ROOT}/{name}.f32", built.vectors)
-        manifest = stage.runtime_manifest(runtime, model, hashes, model_dir, names)
-        stage.add_generated(files, config, f"{stage.RUNTIME_ROOT}/runtime.json", json.dumps(manifest, indent=1))
+            folder = f"{stage.CORPORA_ROOT}/{name}"
+            staged += [stage.generated(f"corpus/{name}.json", folder, built.manifest),
+                       stage.generated(f"corpus/{name}.f32", folder, built.vectors)]
+            corpora[name] = {"manifest": f"corpus/{name}.json", "vectors": f"corpus/{name}.f32",
+                             "model_sha256": model_sha}
+        sections: dict[str, object] = {"embedding": stage.embedding_section(model), "corpora": corpora}
+        context = stage.StageContext(self.root, node_modules, self.options, Path(config.docs_dir))
+        for name, make in stage.SECTIONS.items():  # other models and libraries, declared in their modules
+            extra, sections[name] = make(context)
+            staged += extra
+        manifest = stage.runtime_manifest(staged, idle_timeout_ms=int(self.options["idle_timeout"] * 1000),
+                                          **sections)
+        for value in sections.values():
+            stage.require(manifest, *stage.referenced(value))
+        stage.add_to_site(files, config, staged)
+        stage.add_generated(files, config, stage.MANIFEST, json.dumps(manifest, indent=1))
 
     def _embed(self, model_dir: Path, onnx: str, texts: list[str]):  # noqa: ANN202
         from .embed import Embedder

@@ -31,4 +31,6 @@ class RuntimeConfig(base.Config):
     cache_dir = c.Type(str, default=".cache")
     # Corpora for widgets, relative to docs_dir: <name>.json each.
     corpora = c.Type(str, default="data/corpora")
+    # Seconds without a byte before the browser gives up on a download (and offers a retry).
+    idle_timeout = c.Type((int, float), default=30)
     model = c.SubConfig(ModelConfig)

@@ -1,16 +1,18 @@
 // Shared by every widget on a page: where the site lives, the one model worker, corpora.
 // Nothing here fetches the library, the WASM or the model until a widget asks for it.
+import { Downloader, FORMAT, fetchManifest, resolveFiles } from "./download.js";
 
 // This file is served from <site>/assets/javascripts/widgets/runtime.js, so the site root is
 // three folders up; this works under any deployment sub-path.
 export const siteRoot = new URL("../../../", import.meta.url);
 
 let configPromise = null;
+// runtime.json: revalidated on each page load (cache: "no-cache"); every other file it lists
+// has a content-hashed URL, so this page never mixes files of two builds.
 export function runtimeConfig() {
   if (!configPromise) {
-    configPromise = fetch(new URL("assets/runtime/runtime.json", siteRoot)).then((r) => {
-      if (!r.ok) throw new RuntimeFailure("config", "The widget settings file is missing from this site.");
-      return r.json();
+    configPromise = fetchManifest(siteRoot).catch((err) => {
+      throw new RuntimeFailure(err.kind || "config", err.message || "The widget settings could not be loaded.", err.detail);
     });
     configPromise.catch(() => (configPromise = null));
   }
@@ -60,17 +62,16 @@ export function loadModel() {
   if (ready) return ready;
   ready = new Promise((resolve, reject) => {
     runtimeConfig().then((config) => {
-      const modelRoot = new URL(config.model.root, siteRoot).href;
-      const modelUrl = new URL(config.model.id + "/", modelRoot).href;
-      // Every file the worker downloads, by absolute URL, with its size and checksum: the
-      // library, the WASM and the model, so the progress total is the whole download.
-      const files = {};
-      for (const [path, info] of Object.entries(config.runtime_files)) {
-        files[new URL(path, siteRoot).href] = { ...info, name: path.split("/").pop(), what: "runtime file" };
+      const embedding = config.embedding;
+      // Transformers.js asks for "<modelRoot><id>/<file>"; the worker answers with the hashed file.
+      const modelRoot = new URL("assets/models/", siteRoot).href;
+      const aliases = {};
+      for (const [rel, name] of Object.entries(embedding.model.files)) {
+        aliases[new URL(`${embedding.model.id}/${rel}`, modelRoot).href] = name;
       }
-      for (const [rel, info] of Object.entries(config.model.files)) {
-        files[new URL(rel, modelUrl).href] = { ...info, name: rel, what: "model file" };
-      }
+      // Every file the worker downloads, so the progress total is the whole download.
+      const names = [embedding.library, embedding.wasm.mjs, embedding.wasm.wasm, ...Object.values(embedding.model.files)];
+      const files = resolveFiles(config, siteRoot, names);
       const totalBytes = Object.values(files).reduce((a, f) => a + f.bytes, 0);
       worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "fromscratch-model" });
       emit({ type: "progress", state: "loading", loaded: 0, total: totalBytes });
@@ -105,19 +106,25 @@ export function loadModel() {
       worker.postMessage({
         type: "init",
         config: {
-          library: new URL(config.library, siteRoot).href,
-          wasm: { mjs: new URL(config.wasm.mjs, siteRoot).href, wasm: new URL(config.wasm.wasm, siteRoot).href },
+          format: FORMAT, // a worker.js of another version (HTTP cache) refuses to start
+          siteRoot: siteRoot.href,
+          manifest: config,
+          idleMs: config.idle_timeout_ms,
+          library: embedding.library,
+          wasm: embedding.wasm,
           modelRoot,
-          modelUrl,
-          modelId: config.model.id,
-          dtype: config.model.dtype,
+          modelId: embedding.model.id,
+          dtype: embedding.model.dtype,
           files,
+          aliases,
           totalBytes,
         },
       });
-    }, (error) => {
+    }).catch((error) => {
+      // runtime.json missing or unreadable, or naming a file it does not list: fail, never hang.
       teardown();
-      const failure = error instanceof RuntimeFailure ? error : new RuntimeFailure("config", "The widget settings could not be loaded.");
+      const failure = error instanceof RuntimeFailure ? error
+        : new RuntimeFailure(error.kind || "config", error.kind ? error.message : "The widget settings could not be loaded.", String(error));
       emit({ type: "error", state: "error", error: failure });
       reject(failure);
     });
@@ -129,6 +136,7 @@ export function loadModel() {
 // Forget a failed load so the next call starts again (the retry button).
 export function resetModel() {
   teardown();
+  configPromise = null; // and read runtime.json again: a retry may follow a new deploy
   emit({ type: "reset", state: "idle", loaded: 0 });
 }
 
@@ -152,14 +160,34 @@ export function loadCorpus(name) {
   if (!corpora.has(name)) {
     const promise = (async () => {
       const config = await runtimeConfig();
-      if (!config.corpora[name]) throw new RuntimeFailure("corpus", `This site has no corpus called “${name}”.`);
-      const manifestUrl = new URL(config.corpora[name], siteRoot);
-      const r = await fetch(manifestUrl);
-      if (!r.ok) throw new RuntimeFailure("corpus", `The document collection “${name}” could not be downloaded (HTTP ${r.status}).`);
-      const manifest = await r.json();
-      const v = await fetch(new URL(manifest.vectors, manifestUrl));
-      if (!v.ok) throw new RuntimeFailure("corpus", `The vectors for “${name}” could not be downloaded (HTTP ${v.status}).`);
-      const vectors = new Float32Array(await v.arrayBuffer());
+      const entry = config.corpora[name];
+      if (!entry) throw new RuntimeFailure("corpus", `This site has no corpus called “${name}”.`);
+      const downloader = new Downloader({
+        files: resolveFiles(config, siteRoot, [entry.manifest, entry.vectors]),
+        siteRoot,
+        idleMs: config.idle_timeout_ms,
+        what: "document file",
+      });
+      let manifest, vectors;
+      try {
+        manifest = JSON.parse(new TextDecoder().decode(await downloader.bytes(entry.manifest)));
+        const model = config.embedding.model;
+        const modelSha = config.files[model.files[model.onnx]].sha256; // the ONNX file the worker runs
+        // Vectors made by another model would rank by nonsense without any error: refuse them.
+        if (manifest.model_sha256 !== modelSha || entry.model_sha256 !== modelSha) {
+          throw new RuntimeFailure(
+            "mismatch",
+            `The documents “${name}” were embedded with a different model than the one this page loads, so their ranking would be wrong.`,
+            `corpus model ${manifest.model_sha256}, page model ${modelSha}`,
+          );
+        }
+        const blob = await downloader.bytes(entry.vectors);
+        vectors = new Float32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4);
+      } catch (err) {
+        if (err instanceof RuntimeFailure) throw err;
+        const kind = err.kind === "stalled" ? "stalled" : "corpus";
+        throw new RuntimeFailure(kind, err.message || `The document collection “${name}” could not be loaded.`, err.detail);
+      }
       if (vectors.length !== manifest.count * manifest.dims) {
         throw new RuntimeFailure("corpus", `The vectors for “${name}” are incomplete.`);
       }

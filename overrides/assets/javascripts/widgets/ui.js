@@ -40,6 +40,9 @@ const TITLES = {
   corpus: "The documents could not be loaded",
   config: "The widget settings could not be loaded",
   offsite: "Blocked a request to another site",
+  stalled: "The download stalled",
+  network: "The download failed",
+  mismatch: "The documents do not match the model",
 };
 
 const HINTS = {
@@ -47,6 +50,9 @@ const HINTS = {
   corrupt: "Try again; the damaged file was not kept.",
   wasm: "Try a recent version of Firefox, Chrome, Edge or Safari.",
   corpus: "Check your connection and try again.",
+  stalled: "Check your connection and try again; files already downloaded are kept.",
+  network: "Check your connection and try again.",
+  mismatch: "Reload the page; if it keeps happening, the site needs rebuilding.",
 };
 
 export class WidgetBase extends HTMLElement {

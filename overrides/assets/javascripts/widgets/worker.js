@@ -4,119 +4,38 @@
 // Messages out: {type: "progress", loaded, total} | {type: "ready", ms, networkBytes}
 //               {type: "result", id, vectors, dims} | {type: "error", id?, kind, message}
 //
-// Every file it downloads (library, WASM, model) is listed in runtime.json with its size and
-// sha256. Each is checked once, when it arrives, and only then stored in Cache Storage, marked
-// with the checksum it passed; a cached copy without that mark (or with another checksum) is
-// never used. Transformers.js' own caches are off, so no file is copied into a second cache.
+// Every file it downloads (library, WASM, model) is named in runtime.json with a
+// content-hashed URL, its size and sha256; download.js verifies, counts and caches each.
+// Transformers.js asks for model files by their usual names (<model>/config.json, ...);
+// siteFetch answers those with the hashed file runtime.json names. Its own caches are off.
 
-const CACHE_NAME = "fromscratch-runtime-v1";
-const VERIFIED = "x-fromscratch-sha256"; // header on a cached copy: the checksum it passed
+import { Downloader, DownloadFailure, FORMAT, purge } from "./download.js";
 
 let extractor = null;
 let failure = null; // the first thing that went wrong while fetching, to explain the error
-let bytes = new Map(); // url -> bytes loaded so far (from the network or Cache Storage)
-let networkBytes = 0;
-let total = 0;
 let wasmUrls = []; // Blob URLs handed to ONNX Runtime, revoked once it has loaded them
 
 function post(message, transfer) {
   self.postMessage(message, transfer || []);
 }
 
-function reportProgress() {
-  let loaded = 0;
-  for (const n of bytes.values()) loaded += n;
-  post({ type: "progress", loaded: Math.min(loaded, total), total });
-}
-
-function counted(url, n) {
-  bytes.set(url, n);
-  reportProgress();
-}
-
-function hex(buffer) {
-  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function openCache() {
-  if (typeof caches === "undefined") return Promise.resolve(null);
-  return caches.open(CACHE_NAME).catch(() => null); // e.g. storage disabled: work uncached
-}
-
-// Read a response into one buffer of the published size, counting bytes as they come.
-// No chunk list and no second copy; null when the body is not exactly that size.
-async function readExactly(response, url, size) {
-  const body = new Uint8Array(size);
-  const reader = response.body.getReader();
-  let received = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (received + value.length > size) {
-      await reader.cancel();
-      return null;
-    }
-    body.set(value, received);
-    received += value.length;
-    counted(url, received);
-  }
-  return received === size ? body : null;
-}
-
-// A fetch that only talks to the site's origin, counts bytes for the progress bar and
-// checks each listed file's sha256 before Transformers.js ever sees it.
-function makeFetch(config) {
-  const expected = new Map(Object.entries(config.files));
-  const cachePromise = openCache();
+// A fetch for Transformers.js that only talks to the site's origin and serves every file it
+// knows (by hashed URL or by the model-relative name Transformers.js uses) verified.
+function makeFetch(downloader, aliases) {
   return async function siteFetch(input, init) {
     const url = new URL(typeof input === "string" ? input : input.url, self.location.href);
     if (url.origin !== self.location.origin) {
       failure = failure || { kind: "offsite", message: `refused to fetch ${url.href}: not this site` };
       throw new Error(failure.message);
     }
-    const known = expected.get(url.href);
-    if (!known) return fetch(url.href, init);
-    const cache = await cachePromise;
-    if (cache) {
-      const hit = await cache.match(url.href).catch(() => undefined);
-      if (hit && hit.headers.get(VERIFIED) === known.sha256) {
-        counted(url.href, known.bytes);
-        return hit;
-      }
-      if (hit) await cache.delete(url.href).catch(() => false); // not verified, or an older file
+    const name = aliases[url.href] || downloader.nameOf(url.href);
+    if (!name) return fetch(url.href, { ...init, signal: AbortSignal.timeout(downloader.idleMs) });
+    try {
+      return await downloader.response(name);
+    } catch (err) {
+      if (err instanceof DownloadFailure) failure = failure || { kind: err.kind, message: err.message };
+      throw err;
     }
-    const response = await fetch(url.href, init);
-    if (!response.ok) {
-      failure = failure || {
-        kind: "missing",
-        message: `The ${known.what} ${known.name} could not be downloaded (HTTP ${response.status}).`,
-      };
-      return response;
-    }
-    const body = await readExactly(response, url.href, known.bytes);
-    const digest = body && hex(await crypto.subtle.digest("SHA-256", body));
-    if (digest !== known.sha256) {
-      bytes.delete(url.href);
-      failure = failure || { kind: "corrupt", message: `The ${known.what} ${known.name} is damaged: its checksum does not match.` };
-      throw new Error(failure.message);
-    }
-    networkBytes += body.length;
-    const headers = {
-      "content-type": response.headers.get("content-type") || "application/octet-stream",
-      "content-length": String(body.length),
-      [VERIFIED]: digest,
-    };
-    if (cache) {
-      try {
-        await cache.put(url.href, new Response(body, { headers }));
-        // Hand over the stored copy so this buffer can be freed at once.
-        const stored = await cache.match(url.href);
-        if (stored) return stored;
-      } catch {
-        // quota or private mode: fall through and serve from memory
-      }
-    }
-    return new Response(body, { status: 200, headers });
   };
 }
 
@@ -131,58 +50,60 @@ function wasmSupported() {
   }
 }
 
-// A checked, counted, cached file as a same-origin Blob URL of the given type.
-async function blobUrl(url, type, siteFetch) {
-  const response = await siteFetch(url);
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+// A checked, counted, cached file as a same-origin Blob URL of the given type, so what is
+// imported or compiled is exactly the bytes that were verified.
+async function blobUrl(downloader, name, type) {
+  const response = await downloader.response(name);
   return URL.createObjectURL(new Blob([await response.blob()], { type }));
-}
-
-// The library goes through the same checked, counted, cached fetch as everything else,
-// then is imported from a Blob URL made from those very bytes (same origin as this worker).
-async function importLibrary(url, siteFetch) {
-  const code = await blobUrl(url, "text/javascript", siteFetch);
-  try {
-    return await import(code);
-  } finally {
-    URL.revokeObjectURL(code);
-  }
 }
 
 async function init(config) {
   const started = performance.now();
   failure = null;
-  bytes = new Map();
-  networkBytes = 0;
-  total = config.totalBytes;
+  if (config.format !== FORMAT) {
+    post({ type: "error", kind: "config", message: "This page's scripts are from different versions of the site: reload the page." });
+    return;
+  }
   if (!wasmSupported()) {
     post({ type: "error", kind: "wasm", message: "This browser cannot run WebAssembly with SIMD, which the model needs." });
     return;
   }
+  const downloader = new Downloader({
+    files: config.files,
+    siteRoot: config.siteRoot,
+    idleMs: config.idleMs,
+    what: "model file",
+    onProgress: (loaded) => post({ type: "progress", loaded: Math.min(loaded, config.totalBytes), total: config.totalBytes }),
+  });
   try {
-    reportProgress();
-    const siteFetch = makeFetch(config);
-    const { pipeline, env } = await importLibrary(config.library, siteFetch);
+    await purge(config.siteRoot, config.manifest); // files of older builds: never used again
+    downloader.onProgress(0);
+    const library = await blobUrl(downloader, config.library, "text/javascript");
+    let pipeline, env;
+    try {
+      ({ pipeline, env } = await import(library));
+    } finally {
+      URL.revokeObjectURL(library);
+    }
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
     // A path, not a full URL: Transformers.js only looks for "local" files at non-URL paths.
     env.localModelPath = new URL(config.modelRoot).pathname;
-    env.useBrowserCache = false; // siteFetch keeps verified copies; a second cache would double them
-    env.fetch = siteFetch;
-    // ONNX Runtime gets both files as Blob URLs of checked bytes, so what it imports and
-    // compiles (while streaming, with no ArrayBuffer copy held here) is what was verified.
+    env.useBrowserCache = false; // download.js keeps verified copies; a second cache would double them
+    env.fetch = makeFetch(downloader, config.aliases);
+    // ONNX Runtime gets both files as Blob URLs of checked bytes.
     wasmUrls = await Promise.all([
-      blobUrl(config.wasm.mjs, "text/javascript", siteFetch),
-      blobUrl(config.wasm.wasm, "application/wasm", siteFetch),
+      blobUrl(downloader, config.wasm.mjs, "text/javascript"),
+      blobUrl(downloader, config.wasm.wasm, "application/wasm"),
     ]);
     env.backends.onnx.wasm.wasmPaths = { mjs: wasmUrls[0], wasm: wasmUrls[1] };
     env.backends.onnx.wasm.numThreads = 1; // no cross-origin isolation on a static host
     extractor = await pipeline("feature-extraction", config.modelId, { dtype: config.dtype, device: "wasm" });
-    reportProgress();
-    post({ type: "ready", ms: performance.now() - started, networkBytes });
+    downloader.onProgress(downloader.loaded());
+    post({ type: "ready", ms: performance.now() - started, networkBytes: downloader.networkBytes });
   } catch (err) {
     extractor = null;
-    const known = failure || classify(err);
+    const known = failure || (err instanceof DownloadFailure ? err : classify(err));
     post({ type: "error", kind: known.kind, message: known.message, detail: String((err && err.message) || err) });
   } finally {
     for (const url of wasmUrls) URL.revokeObjectURL(url);

@@ -46,11 +46,11 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         self._serve_report = ServeReport()
 
     # -- serving: warnings shown in the served pages (serve_report.py) ------
-    def on_startup(self, *, command: str, dirty: bool) -> None:
-        self._serve_report = ServeReport(active=command == "serve")
-
-    def on_shutdown(self) -> None:
-        self._serve_report.on_shutdown()
+    # (no on_startup/on_shutdown: with them MkDocs keeps one plugin instance for every project
+    # loaded in the process, and two builds would share per-build state)
+    def on_serve(self, server, config: MkDocsConfig, builder):  # noqa: ANN001, ANN201
+        self._serve_report.on_serve(config)
+        return server
 
     # -- configuration -----------------------------------------------------
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -63,7 +63,8 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
                 "so the seed's {% shortcodes %} render"
             )
         self._root = Path(config.config_file_path).parent
-        self._serve_report.on_config()
+        self._serve_report = ServeReport()
+        self._serve_report.on_config(str(Path(config.config_file_path).resolve()))
         errors.one_line_page_errors()
         cache = Cache((self._root / self.config.cache_dir).resolve(), enabled=self.config.cache,
                       project=str(Path(config.config_file_path).resolve()))

@@ -86,35 +86,54 @@ def _insert(where: re.Pattern[str], text: str, snippet: str, *, before: bool) ->
     return text[:at] + snippet + text[at:]
 
 
+# The projects this process serves (their mkdocs.yml), noted by `on_serve`. Process state, not
+# build state: `mkdocs serve` makes a new plugin instance for every rebuild, and a plugin with
+# `on_startup` would instead be one instance shared by every project loaded in the process.
+_SERVING: set[str] = set()
+
+
 @dataclass
 class ServeReport:
-    """Created by the plugin's `on_startup`; inactive unless the command is `serve`."""
+    """One per build; writes its banner only when the project is being served."""
 
-    active: bool = False
+    config_file: str = ""
     _handler: _Collect = field(default_factory=_Collect)
     _pages: list[tuple[Path, str]] = field(default_factory=list)
 
-    def on_config(self) -> None:
-        """Start collecting for this build (every live reload runs a build)."""
+    @property
+    def active(self) -> bool:
+        return self.config_file in _SERVING
+
+    def on_config(self, config_file: str) -> None:
+        """Collect this build's warnings (cheap; only written out while serving)."""
+        self.config_file = config_file
         self._handler.records = []
         self._pages = []
-        logger = logging.getLogger("mkdocs")
-        if self.active and self._handler not in logger.handlers:
-            logger.addHandler(self._handler)
+        logging.getLogger("mkdocs").addHandler(self._handler)
 
     def on_files(self, files: Files, config: MkDocsConfig) -> None:
         if self.active:
-            css = resources.files(__package__).joinpath("serve_report.css").read_text(encoding="utf-8")
-            files.append(File.generated(config, STYLESHEET, content=css))
+            files.append(File.generated(config, STYLESHEET, content=_stylesheet()))
 
     def on_post_page(self, page: Page) -> None:
-        if self.active:
-            self._pages.append((Path(page.file.abs_dest_path), page.file.url))
+        self._pages.append((Path(page.file.abs_dest_path), page.file.url))
 
     def on_post_build(self, config: MkDocsConfig) -> None:
-        """Write the banner into every page written by this build (all warnings are in by now)."""
-        if not self.active:
-            return
+        logging.getLogger("mkdocs").removeHandler(self._handler)  # all warnings are in by now
+        if self.active:
+            self._write(config)
+
+    def on_serve(self, config: MkDocsConfig) -> None:
+        """`mkdocs serve` built the site once before telling plugins it serves: mark the
+        project as served and give that first build its banner too."""
+        _SERVING.add(self.config_file)
+        sheet = Path(config.site_dir) / STYLESHEET
+        sheet.parent.mkdir(parents=True, exist_ok=True)
+        sheet.write_text(_stylesheet(), encoding="utf-8")
+        self._write(config)
+
+    def _write(self, config: MkDocsConfig) -> None:
+        """Write the banner into every page this build wrote."""
         lines = problems(self._handler.records, Path(config.docs_dir))
         if not lines:
             return
@@ -133,5 +152,6 @@ class ServeReport:
             f"{len(lines)} problem(s) would fail `make build`; listed at the top of every served page"
         )
 
-    def on_shutdown(self) -> None:
-        logging.getLogger("mkdocs").removeHandler(self._handler)
+
+def _stylesheet() -> str:
+    return resources.files(__package__).joinpath("serve_report.css").read_text(encoding="utf-8")

@@ -14,7 +14,8 @@ from mkdocs.structure.pages import Page
 
 from . import assets, links
 from .config import FromScratchConfig
-from .frontmatter import check_front_matter
+from .csp import ContentSecurityPolicy
+from .frontmatter import check_front_matter, escape_printed_values
 from .notebooks import embed as notebook_embed
 from .notebooks import pages as notebook_pages
 from .notebooks import styles as notebook_styles
@@ -23,6 +24,7 @@ from .runtime import widgets as _widgets  # noqa: F401 - registers the widget sh
 from .runtime.hooks import Runtime
 from .shortcodes.check import check_page
 from .shortcodes.context import PageContext, set_current_page
+from .snippets import check_snippets
 
 log = logging.getLogger("mkdocs.plugins.fromscratch")
 
@@ -34,6 +36,10 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         self._pending_anchors: list[tuple[str, str, File, str]] = []
         self._outputs: dict[str, str] = {}
         self._images = ImageStore()
+        self._csp = ContentSecurityPolicy()
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self._csp.on_startup(command)
 
     # -- configuration -----------------------------------------------------
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -74,7 +80,9 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         set_current_page(ctx)
         source = page.file.content_string
         check_front_matter(source, ctx.display_path)
+        escape_printed_values(page.meta)
         offset = max(source.count("\n") - markdown.count("\n"), 0)
+        check_snippets(markdown, config, ctx.display_path, offset)
         if page.meta.get("render_macros", True) is not False:
             macros = config.plugins["macros"]
             check_page(markdown, ctx, getattr(macros, "env", None), offset)
@@ -118,10 +126,15 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         env.globals["notebook_stylesheet"] = notebook_styles.CURRENT.path
         return env
 
+    @event_priority(-100)  # last: the CSP hashes the page's final inline scripts
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         self._outputs[page.file.src_uri] = output  # ids are read only for pages a link's #anchor names
         notebook_pages.copy_download(page)
-        return output
+        return self._csp.on_post_page(output)
+
+    @event_priority(-100)
+    def on_post_template(self, output_content: str, template_name: str, config: MkDocsConfig) -> str:
+        return self._csp.on_post_page(output_content)  # 404.html (sitemap.xml has no <head>: unchanged)
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         set_current_page(None)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ShortcodeError
+from .urls import check_local
 
 
 @dataclass
@@ -40,10 +41,7 @@ class PageContext:
         Root-absolute paths are later made relative by the links module, so the
         result works under any deployment sub-path.
         """
-        if "://" in src or src.startswith("//") or src.startswith("data:"):
-            raise ShortcodeError(
-                f"{who}: {src!r} is on another host; put the file under docs/ so the site serves it"
-            )
+        check_local(src, who)
         rel = self.docs_path(src, who)
         if not (self.docs_dir / rel).is_file():
             raise ShortcodeError(

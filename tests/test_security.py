@@ -146,6 +146,7 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>t</title>
 <script>var a = 1;\r\n</script>
 <script id="__config" type="application/json">{"x": 1}</script>
 <script type="module">import "./m.js";</script>
+<script type="importmap">{"imports": {}}</script>
 <script src="x.js"></script>
 </head><body><script>
   b()</script></body></html>"""
@@ -156,13 +157,13 @@ def _sha(text: str) -> str:
 
 
 def test_csp_hashes_each_inline_script_that_runs_and_nothing_else():
-    assert csp.inline_scripts(PAGE) == ["var a = 1;\r\n", 'import "./m.js";', "\n  b()"]
+    assert csp.inline_scripts(PAGE) == ["var a = 1;\r\n", 'import "./m.js";', '{"imports": {}}', "\n  b()"]
     out = csp.add_meta(PAGE)
     meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', out).group(1)
     script_src = next(d for d in meta.split("; ") if d.startswith("script-src "))
     hashes = set(re.findall(r"'sha256-[^']+'", script_src))
     # the browser hashes the text after turning CRLF into LF
-    assert hashes == {_sha("var a = 1;\n"), _sha('import "./m.js";'), _sha("\n  b()")}
+    assert hashes == {_sha("var a = 1;\n"), _sha('import "./m.js";'), _sha('{"imports": {}}'), _sha("\n  b()")}
     # it comes right after <meta charset>, before any script, so it covers all of them
     assert out.index("Content-Security-Policy") < out.index("<script")
     assert out.startswith('<!doctype html><html><head><meta charset="utf-8"><meta http-equiv=')

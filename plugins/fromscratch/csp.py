@@ -63,7 +63,9 @@ _HEAD = re.compile(r"<head\b[^>]*>", re.I)
 _STYLE = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.S | re.I)
 _STYLE_ATTR = re.compile(r"""<[a-zA-Z][^<>]*?\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _MERMAID = re.compile(r'<(?:pre|div)\b[^>]*\sclass="(?:[^"]*\s)?mermaid(?:\s[^"]*)?"')
-_RUNS = ("", "module", "text/javascript", "application/javascript", "text/ecmascript", "application/ecmascript")
+# script types the browser runs, or reads under script-src (an inline import map needs a hash too)
+_RUNS = ("", "module", "importmap", "text/javascript", "application/javascript", "text/ecmascript",
+         "application/ecmascript")
 
 
 def inline_scripts(page_html: str) -> list[str]:

@@ -59,19 +59,34 @@ def vendor_files(node_modules: Path) -> dict[str, Path]:
     staged: dict[str, Path] = {}
     for pkg in PACKAGES:
         root = package_dir(node_modules, pkg.name)
-        todo = list(pkg.files)
+        todo = [(rel, "package.json") for rel in pkg.files]
         while todo:
-            rel = posixpath.normpath(todo.pop())
+            ref, named_by = todo.pop()
+            src = inside_package(root, ref, pkg.name, named_by)
+            rel = src.relative_to(root.resolve()).as_posix()
             if f"{VENDOR_ROOT}/{pkg.slug}/{rel}" in staged:
                 continue
-            src = root / rel
             if not src.is_file():
                 raise PluginError(f"{pkg.name} has no file {rel}: reinstall with `npm ci --ignore-scripts`")
             staged[f"{VENDOR_ROOT}/{pkg.slug}/{rel}"] = src
             if rel.endswith(".css"):
-                for ref in _CSS_URL.findall(src.read_text(encoding="utf-8")):
-                    todo.append(posixpath.join(posixpath.dirname(rel), ref))
+                for url in _CSS_URL.findall(src.read_text(encoding="utf-8")):
+                    todo.append((posixpath.join(posixpath.dirname(rel), url), rel))
     return staged
+
+
+def inside_package(root: Path, ref: str, name: str, named_by: str) -> Path:
+    """The file `ref` (relative to the package) names, refused when it resolves outside the
+    package: a stylesheet's `url(/etc/passwd)` or `url(../../x)`, or a symlink, would
+    otherwise copy any local file into the published site."""
+    top = root.resolve()
+    src = (top / ref).resolve()  # an absolute ref replaces top: caught below
+    if not src.is_relative_to(top):
+        raise PluginError(
+            f"{name}: {named_by} refers to {ref!r}, which is outside the package "
+            f"({root}); only the package's own files are served"
+        )
+    return src
 
 
 class StagedFile(File):

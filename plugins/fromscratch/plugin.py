@@ -22,7 +22,8 @@ from . import assets, errors, links
 from .build import Build
 from .cache import Cache
 from .config import FromScratchConfig
-from .frontmatter import check_front_matter
+from .csp import ContentSecurityPolicy
+from .frontmatter import check_front_matter, escape_printed_values
 from .notebooks import embed as notebook_embed
 from .notebooks import pages as notebook_pages
 from .notebooks import styles as notebook_styles
@@ -30,8 +31,10 @@ from .notebooks.images import ImageStore
 from .runtime import widgets as _widgets  # noqa: F401 - registers the widget shortcode
 from .runtime.hooks import Runtime
 from .serve_report import ServeReport
+from .serving import is_serving, mark_served
 from .shortcodes.check import check_page
 from .shortcodes.context import MATH, MERMAID, NOTEBOOK, OWN_FOOTER, PageContext
+from .snippets import check_snippets
 
 log = logging.getLogger("mkdocs.plugins.fromscratch")
 
@@ -44,11 +47,13 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         self._outputs: dict[str, str] = {}
         self._images = ImageStore()
         self._serve_report = ServeReport()
+        self._csp = ContentSecurityPolicy()
 
-    # -- serving: warnings shown in the served pages (serve_report.py) ------
-    # (no on_startup/on_shutdown: with them MkDocs keeps one plugin instance for every project
-    # loaded in the process, and two builds would share per-build state)
+    # -- serving (serving.py): no on_startup/on_shutdown here, on purpose: with them MkDocs
+    # keeps one plugin instance for every project loaded in the process, and two builds would
+    # share per-build state
     def on_serve(self, server, config: MkDocsConfig, builder):  # noqa: ANN001, ANN201
+        mark_served(config)
         self._serve_report.on_serve(config)
         return server
 
@@ -64,7 +69,8 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
             )
         self._root = Path(config.config_file_path).parent
         self._serve_report = ServeReport()
-        self._serve_report.on_config(str(Path(config.config_file_path).resolve()))
+        self._serve_report.on_config(config)
+        self._csp = ContentSecurityPolicy(serve=is_serving(config))
         errors.one_line_page_errors()
         cache = Cache((self._root / self.config.cache_dir).resolve(), enabled=self.config.cache,
                       project=str(Path(config.config_file_path).resolve()))
@@ -106,7 +112,9 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         ctx: PageContext = page.fromscratch
         source = page.file.content_string
         check_front_matter(source, ctx.display_path)
+        escape_printed_values(page.meta)
         offset = max(source.count("\n") - markdown.count("\n"), 0)
+        check_snippets(markdown, config, ctx.display_path, offset)
         if page.meta.get("render_macros", True) is not False:
             macros = config.plugins["macros"]
             check_page(markdown, ctx, getattr(macros, "env", None), offset)
@@ -156,11 +164,16 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         env.globals["notebook_stylesheet"] = sheet.path if sheet is not None else ""
         return env
 
+    @event_priority(-100)  # last: the CSP hashes the page's final inline scripts
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         self._outputs[page.file.src_uri] = output  # ids are read only for pages a link's #anchor names
         notebook_pages.copy_download(self.build, page)
         self._serve_report.on_post_page(page)
-        return output
+        return self._csp.on_post_page(output)
+
+    @event_priority(-100)
+    def on_post_template(self, output_content: str, template_name: str, config: MkDocsConfig) -> str:
+        return self._csp.on_post_page(output_content)  # 404.html (sitemap.xml has no <head>: unchanged)
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         self._images.write(config.site_dir)

@@ -22,6 +22,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from .links import line_in_source
+from .serving import is_serving
 
 STYLESHEET = "assets/stylesheets/fromscratch-serve-report.css"
 _BODY = re.compile(r"<body\b[^>]*>", re.I)
@@ -86,27 +87,17 @@ def _insert(where: re.Pattern[str], text: str, snippet: str, *, before: bool) ->
     return text[:at] + snippet + text[at:]
 
 
-# The projects this process serves (their mkdocs.yml), noted by `on_serve`. Process state, not
-# build state: `mkdocs serve` makes a new plugin instance for every rebuild, and a plugin with
-# `on_startup` would instead be one instance shared by every project loaded in the process.
-_SERVING: set[str] = set()
-
-
 @dataclass
 class ServeReport:
     """One per build; writes its banner only when the project is being served."""
 
-    config_file: str = ""
+    active: bool = False
     _handler: _Collect = field(default_factory=_Collect)
     _pages: list[tuple[Path, str]] = field(default_factory=list)
 
-    @property
-    def active(self) -> bool:
-        return self.config_file in _SERVING
-
-    def on_config(self, config_file: str) -> None:
+    def on_config(self, config: MkDocsConfig) -> None:
         """Collect this build's warnings (cheap; only written out while serving)."""
-        self.config_file = config_file
+        self.active = is_serving(config)
         self._handler.records = []
         self._pages = []
         logging.getLogger("mkdocs").addHandler(self._handler)
@@ -124,9 +115,10 @@ class ServeReport:
             self._write(config)
 
     def on_serve(self, config: MkDocsConfig) -> None:
-        """`mkdocs serve` built the site once before telling plugins it serves: mark the
-        project as served and give that first build its banner too."""
-        _SERVING.add(self.config_file)
+        """In case the first build did not know it was served: give it its banner now."""
+        if self.active:
+            return
+        self.active = True
         sheet = Path(config.site_dir) / STYLESHEET
         sheet.parent.mkdir(parents=True, exist_ok=True)
         sheet.write_text(_stylesheet(), encoding="utf-8")

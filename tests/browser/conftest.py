@@ -10,6 +10,7 @@ import functools
 import http.server
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,9 +118,37 @@ def server(widget_site: BuildResult, tmp_path: Path) -> Iterator[Server]:
     yield from serve(widget_site.site, tmp_path)
 
 
+def _wait_for_function_without_eval(self, expression: str, *, arg: object = None,  # noqa: ANN001
+                                    timeout: float | None = None, polling: object = None) -> object:
+    """Page.wait_for_function that works under the site's Content-Security-Policy.
+
+    Playwright re-runs the predicate with eval() inside the page, which the policy blocks (no
+    'unsafe-eval'; see plugins/fromscratch/csp.py). page.evaluate goes through DevTools, which
+    the page's policy does not govern, so this polls with it from here instead.
+    """
+    from playwright.sync_api import Error
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + (60_000 if timeout is None else timeout) / 1000
+    interval = polling / 1000 if isinstance(polling, int | float) else 0.1
+    while True:
+        try:
+            value = self.evaluate(expression, arg)
+        except Error as exc:  # the page navigated while we asked: ask again
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise PlaywrightTimeout(f"wait_for_function: still false after {timeout or 60_000} ms: {expression}")
+        time.sleep(interval)
+
+
 @pytest.fixture(scope="session")
 def browser():  # noqa: ANN201
     playwright = pytest.importorskip("playwright.sync_api")
+    playwright.Page.wait_for_function = _wait_for_function_without_eval
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed: run `make chromium` (apt-get install chromium)")
     with playwright.sync_playwright() as p:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from mkdocs.utils import get_relative_url
 
 from ..errors import ShortcodeError
+from .urls import check_local
 
 if TYPE_CHECKING:
     from ..build import Build
@@ -65,10 +66,7 @@ class PageContext:
     def resolve_asset(self, src: str, who: str) -> str:
         """Map a Markdown-style image path to its final URL (relative to the page, so it works
         under any deployment sub-path) after checking the file exists."""
-        if "://" in src or src.startswith("//") or src.startswith("data:"):
-            raise ShortcodeError(
-                f"{who}: {src!r} is on another host; put the file under docs/ so the site serves it"
-            )
+        check_local(src, who)
         rel = self.docs_path(src, who)
         if not (self.docs_dir / rel).is_file():
             raise ShortcodeError(

@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..errors import ShortcodeError
+from .urls import check_link
 
 if TYPE_CHECKING:
     from .context import PageContext
@@ -67,6 +68,9 @@ def contentfooter(prev: str = "", next: str = "") -> str:  # noqa: A002 - the se
     """Explicit previous/next links; pages without it use Material's footer."""
     if not prev and not next:
         raise ShortcodeError("contentfooter: give a previous link, a next link, or both")
+    for url in (prev, next):
+        if url:
+            check_link(url, "contentfooter")
     parts = ['<nav class="content-footer" aria-label="Chapter navigation">']
     if prev:
         parts.append(

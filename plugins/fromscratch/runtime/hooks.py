@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from pathlib import Path
@@ -11,7 +12,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 
 from .. import assets
-from . import corpus, fetch, stage, widgets
+from . import classifier, corpus, fetch, stage, widgets
 
 log = logging.getLogger("mkdocs.plugins.fromscratch.runtime")
 
@@ -50,7 +51,29 @@ class Runtime:
             stage.add_generated(files, config, f"{stage.CORPORA_ROOT}/{name}.json", built.manifest)
             stage.add_generated(files, config, f"{stage.CORPORA_ROOT}/{name}.f32", built.vectors)
         manifest = stage.runtime_manifest(runtime, model, hashes, model_dir, names)
+        manifest["classifiers"] = self._classifiers(files, config, model_dir, model_sha)
         stage.add_generated(files, config, f"{stage.RUNTIME_ROOT}/runtime.json", json.dumps(manifest, indent=1))
+
+    def _classifiers(self, files: Files, config: MkDocsConfig, model_dir: Path, model_sha: str) -> dict:
+        """Train (or reuse) each classifier head; stage it; its path, size and sha256 for runtime.json."""
+        model = self.options["model"]
+        staged = {}
+        for name, options in self.options["classifiers"].items():
+            spec = classifier.Spec.from_options(name, options, self.root)
+            if not spec.loader.is_file():
+                log.debug(f"classifier {name}: {spec.loader} not in this project, skipped")
+                continue
+            try:
+                blob = classifier.build(spec, self.root, self.root / self.options["cache_dir"] / "classifiers",
+                                        model_sha, model["dims"],
+                                        lambda texts: self._embed(model_dir, model["onnx"], texts))
+            except classifier.ClassifierError as exc:
+                raise PluginError(str(exc)) from None
+            dest = f"{classifier.CLASSIFIERS_ROOT}/{name}.json"
+            stage.add_generated(files, config, dest, blob)
+            staged[name] = {"path": dest, "bytes": len(blob), "sha256": hashlib.sha256(blob).hexdigest()}
+        widgets.CLASSIFIERS[:] = sorted(staged)
+        return staged
 
     def _embed(self, model_dir: Path, onnx: str, texts: list[str]):  # noqa: ANN202
         from .embed import Embedder

@@ -218,11 +218,13 @@ def train(spec: Spec, model_sha: str, dims: int, embed: Callable[[list[str]], np
     if x.shape != (len(train_items), dims):
         raise ClassifierError(f"classifiers.{spec.name}: model gave vectors of shape {x.shape}")
     y = np.array([i["label"] == spec.positive for i in train_items], dtype=np.float64)
-    # Each (source, label) cell carries the same total weight: a short SMS counts as much as
-    # an email, and spam as much as ham, so 0.5 is a sensible default threshold.
+    # Each (source, label) cell carries the same total weight, times its source's `weight`:
+    # spam counts as much as ham (so 0.5 is a sensible threshold) and the short messages the
+    # widget mostly sees are not drowned by the longer email set.
     cells = [(i["source"], i["label"]) for i in train_items]
     counts = {c: cells.count(c) for c in set(cells)}
-    weight = np.array([1.0 / counts[c] for c in cells])
+    source_weight = {s.get("name", s["load"]): float(s.get("weight") or 1.0) for s in spec.sources}
+    weight = np.array([source_weight[c[0]] / counts[c] for c in cells])
     w, b, losses = train_logistic(x, y, weight, spec.steps, spec.learning_rate, spec.l2)
     xt = np.asarray(embed([i["text"] for i in test_items]), dtype=np.float64)
     yt = np.array([i["label"] == spec.positive for i in test_items], dtype=int)

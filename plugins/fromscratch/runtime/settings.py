@@ -33,6 +33,8 @@ class ClassifierSource(base.Config):
     name = c.Optional(c.Type(str))
     # At most this many items, drawn per label with the classifier's seed.
     limit = c.Optional(c.Type(int))
+    # Relative weight of this source in the loss (each source's spam and ham are balanced).
+    weight = c.Optional(c.Type((int, float)))
 
 
 class ClassifierConfig(base.Config):

@@ -67,11 +67,14 @@ export function rates({ tp, fp, fn, tn }) {
 }
 
 // Widgets of this family report where they are on their root: idle|loading|ready|running|done|error.
-export function trackState(widget) {
+// With {model: false} the widget runs no model, so the shared model's loading never moves it.
+export function trackState(widget, { model = true } = {}) {
   widget.dataset.state = "idle";
+  if (!model) widget.onModelEvent = () => {};
   const onModelEvent = widget.onModelEvent.bind(widget);
   widget.onModelEvent = (event) => {
     onModelEvent(event);
+    if (!model) return;
     if (event.type === "progress" && widget.dataset.state !== "running") widget.dataset.state = "loading";
     else if (event.type === "ready" && widget.dataset.state === "loading") widget.dataset.state = "ready";
     else if (event.type === "error") widget.dataset.state = "error";

@@ -6,7 +6,7 @@ import { loadClassifier, predict, trackState } from "./classifier.js";
 import { embed } from "./runtime.js";
 import { WidgetBase, field, h } from "./ui.js";
 
-const MAX_PARTS = 30; // at most this many re-embeddings for the word influences
+const MAX_PARTS = 24; // at most this many re-embeddings for the word influences
 const EXAMPLES = [
   ["Parcel", "Your parcel is held at our depot. Pay the 1.99 redelivery fee today: parcel-redeliver.info"],
   ["Login code", "Your sign-in code is 482913. It expires in 10 minutes. Never share it with anyone."],

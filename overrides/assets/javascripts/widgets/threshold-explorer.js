@@ -15,7 +15,7 @@ const pct = (x) => `${(100 * x).toFixed(1)}%`;
 
 class ThresholdExplorer extends WidgetBase {
   build() {
-    trackState(this);
+    trackState(this, { model: false });
     this.headName = this.getAttribute("classifier") || "spam";
     const sliderId = nextId("fs-threshold");
     this.slider = h("input", { id: sliderId, type: "range", min: 0.01, max: 0.99, step: 0.01, value: 0.5, class: "fs-threshold__slider",

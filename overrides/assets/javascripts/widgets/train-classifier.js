@@ -14,8 +14,8 @@ const DRAW_EVERY = 5;
 const MAP_W = 640;
 const MAP_H = 360;
 const PAD = 24;
-const GRID_X = 32;
-const GRID_Y = 18;
+const GRID_X = 24;
+const GRID_Y = 14;
 const CHART_W = 640;
 const CHART_H = 140;
 
@@ -217,6 +217,7 @@ class TrainClassifier extends WidgetBase {
     const lr = mlp ? 0.2 : 0.1;
     const l2 = 0.01;
     this.pca = fitPCA(rows.map((r) => r.v));
+    this.cells = null;
     this.rows = rows;
     this.model = null;
     const losses = [logLoss(model, zs, ys)];
@@ -265,7 +266,7 @@ class TrainClassifier extends WidgetBase {
       const label = p >= 0.5 ? this.labels[1] : this.labels[0];
       this.tryResult.dataset.label = label;
       this.tryResult.dataset.score = p.toFixed(4);
-      this.tryResult.textContent = `“${text}” → ${label} (probability of ${this.labels[1]}: ${(100 * p).toFixed(1)}%)`;
+      this.tryResult.textContent = `“${text}” → ${label} (${(100 * Math.max(p, 1 - p)).toFixed(1)}% sure)`;
       this.rows.push({ text, label: "?", v, added: true });
       this.drawMap(this.model);
       this.dataset.state = "done";
@@ -292,28 +293,40 @@ class TrainClassifier extends WidgetBase {
 
   drawMap(model) {
     const xy = this.rows.map((r) => this.pca.project(r.v));
-    const xs = xy.map((p) => p[0]);
-    const ys = xy.map((p) => p[1]);
+    // The frame is set by the training examples; a tested sentence outside it sits on the edge.
+    const base = xy.filter((_, i) => !this.rows[i].added);
+    const xs = base.map((p) => p[0]);
+    const ys = base.map((p) => p[1]);
     const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-    const sx = (x) => PAD + ((x - x0) / (x1 - x0 || 1)) * (MAP_W - 2 * PAD);
-    const sy = (y) => MAP_H - PAD - ((y - y0) / (y1 - y0 || 1)) * (MAP_H - 2 * PAD);
+    const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
+    const sx = (x) => clamp(PAD + ((x - x0) / (x1 - x0 || 1)) * (MAP_W - 2 * PAD), 6, MAP_W - 6);
+    const sy = (y) => clamp(MAP_H - PAD - ((y - y0) / (y1 - y0 || 1)) * (MAP_H - 2 * PAD), 6, MAP_H - 6);
     const [a1, a2] = this.pca.axes;
     const mean = this.pcaMean();
-    const cells = [];
     const cw = MAP_W / GRID_X;
     const ch = MAP_H / GRID_Y;
-    // Shade the plane: each cell's centre, taken back to 384 numbers, scored by the model.
-    for (let gx = 0; gx < GRID_X; gx++) {
-      for (let gy = 0; gy < GRID_Y; gy++) {
-        const px = x0 + (((gx + 0.5) * cw - PAD) / (MAP_W - 2 * PAD)) * (x1 - x0);
-        const py = y0 + ((MAP_H - PAD - (gy + 0.5) * ch) / (MAP_H - 2 * PAD)) * (y1 - y0);
-        const v = Float64Array.from(mean, (m, i) => m + px * a1[i] + py * a2[i]);
-        const p = model.prob(this.standardise(v));
-        cells.push(h("rect", { svg: true, class: `fs-train__cell fs-train__cell--${p >= 0.5 ? "b" : "a"}`,
-          x: (gx * cw).toFixed(1), y: (gy * ch).toFixed(1), width: (cw + 0.5).toFixed(1), height: (ch + 0.5).toFixed(1),
-          "fill-opacity": (Math.abs(p - 0.5) * 0.9).toFixed(2) }));
+    if (!this.cells || this.cellsFor !== this.pca) {
+      // The plane's grid, taken back to 384 numbers once per training; only the colours change.
+      this.cellsFor = this.pca;
+      this.cells = [];
+      for (let gx = 0; gx < GRID_X; gx++) {
+        for (let gy = 0; gy < GRID_Y; gy++) {
+          const px = x0 + (((gx + 0.5) * cw - PAD) / (MAP_W - 2 * PAD)) * (x1 - x0);
+          const py = y0 + ((MAP_H - PAD - (gy + 0.5) * ch) / (MAP_H - 2 * PAD)) * (y1 - y0);
+          const z = this.standardise(Float64Array.from(mean, (m, i) => m + px * a1[i] + py * a2[i]));
+          const node = h("rect", { svg: true, class: "fs-train__cell", x: (gx * cw).toFixed(1), y: (gy * ch).toFixed(1),
+            width: (cw + 0.5).toFixed(1), height: (ch + 0.5).toFixed(1) });
+          this.cells.push({ z, node });
+        }
       }
     }
+    // Shade the plane: each cell's centre scored by the model as it is now.
+    for (const { z, node } of this.cells) {
+      const p = model.prob(z);
+      node.setAttribute("class", `fs-train__cell fs-train__cell--${p >= 0.5 ? "b" : "a"}`);
+      node.setAttribute("fill-opacity", (Math.abs(p - 0.5) * 0.9).toFixed(2));
+    }
+    const cells = this.cells.map((c) => c.node);
     const points = this.rows.map((r, i) => {
       const cls = r.added ? "fs-train__point--added" : `fs-train__point--${r.label === this.labels[1] ? "b" : "a"}`;
       return h("g", { svg: true, class: `fs-train__point ${cls}${r.heldOut ? " fs-train__point--heldout" : ""}` },

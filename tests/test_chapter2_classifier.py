@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import ROOT
-from fromscratch.runtime import classifier
+from fromscratch.errors import ShortcodeError
+from fromscratch.runtime import classifier, widgets
 from fromscratch.runtime.embed import Embedder
 
 MODEL_DIR = ROOT / ".cache" / "models" / "all-MiniLM-L6-v2"
@@ -54,8 +55,8 @@ def test_head_generalises_to_phrasings_it_never_saw(built_site) -> None:  # noqa
     rows = [json.loads(line) for line in (ROOT / "tests/fixtures/spam_phrasings.jsonl").read_text().splitlines()]
     vectors = Embedder(MODEL_DIR).embed([r["text"] for r in rows])
     scores = 1 / (1 + np.exp(-(vectors @ np.array(head["weights"]) + head["bias"])))
-    right = [(s >= head["threshold"]) == (r["label"] == "spam") for s, r in zip(scores, rows)]
-    assert sum(right) / len(rows) >= 0.8, [r["text"] for r, ok in zip(rows, right) if not ok]
+    right = [(s >= head["threshold"]) == (r["label"] == "spam") for s, r in zip(scores, rows, strict=True)]
+    assert sum(right) / len(rows) >= 0.8, [r["text"] for r, ok in zip(rows, right, strict=True) if not ok]
 
 
 def test_evaluation_pages_hold_their_widgets_and_notebook_outputs(built_site) -> None:  # noqa: ANN001
@@ -113,3 +114,15 @@ def test_a_broken_loader_is_one_line_naming_the_file(tmp_path: Path) -> None:
     spec = _spec(tmp_path, LOADER.replace('"label": l', '"label": "ham"'))
     with pytest.raises(classifier.ClassifierError, match="needs two labels"):
         classifier.train(spec, "sha", 384, lambda texts: np.zeros((len(texts), 384)))
+
+
+def test_classifier_widget_shortcode_names_a_built_head(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(widgets, "CLASSIFIERS", ["spam"])
+    assert '<spam-filter classifier="spam">' in widgets.widget("spam-filter")
+    assert '<threshold-explorer classifier="spam">' in widgets.widget("threshold-explorer")
+    with pytest.raises(ShortcodeError, match="unknown classifier 'ham'.*built classifiers: spam"):
+        widgets.widget("spam-filter", classifier="ham")
+    with pytest.raises(ShortcodeError, match="takes no corpus"):
+        widgets.widget("threshold-explorer", corpus="pets")
+    with pytest.raises(ShortcodeError, match="takes no classifier"):
+        widgets.widget("train-classifier", classifier="spam")

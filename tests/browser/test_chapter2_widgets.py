@@ -80,9 +80,9 @@ def test_threshold_explorer_counts_match_the_shipped_scores(reader) -> None:  # 
         counts = {k: int(widget.locator(f"td[data-cell={k}]").get_attribute("data-count")) for k in ("tp", "fp", "fn", "tn")}
         assert sum(counts.values()) == len(scores)
         t = float(threshold)
-        tp = sum(1 for s, y in zip(scores, labels) if s >= t and y)
-        fp = sum(1 for s, y in zip(scores, labels) if s >= t and not y)
-        fn = sum(1 for s, y in zip(scores, labels) if s < t and y)
+        tp = sum(1 for s, y in zip(scores, labels, strict=True) if s >= t and y)
+        fp = sum(1 for s, y in zip(scores, labels, strict=True) if s >= t and not y)
+        fn = sum(1 for s, y in zip(scores, labels, strict=True) if s < t and y)
         assert (counts["tp"], counts["fp"], counts["fn"]) == (tp, fp, fn)
         output = widget.locator(".fs-widget__output")
         assert float(output.get_attribute("data-precision")) == pytest.approx(tp / (tp + fp) if tp + fp else 0, abs=1e-4)

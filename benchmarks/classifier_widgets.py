@@ -63,11 +63,11 @@ def main() -> None:
             page.goto(server.base + "content/ch2-text-classification/train-in-browser/")
             widget = page.locator("train-classifier")
             for kind in ("logistic", "mlp"):
-                widget.get_by_label("Model").select_option(kind)
+                widget.get_by_label("Model", exact=True).select_option(kind)
                 times = []
                 for _ in range(3):
                     t = time.perf_counter()
-                    widget.get_by_role("button", name="Train").click()
+                    widget.get_by_role("button", name="Train", exact=True).click()
                     page.wait_for_function("el => el.dataset.state === 'done' && el.querySelector('.fs-train__summary').dataset.steps",
                                            arg=widget.element_handle())
                     times.append((time.perf_counter() - t) * 1000)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -126,3 +127,12 @@ def test_classifier_widget_shortcode_names_a_built_head(monkeypatch: pytest.Monk
         widgets.widget("threshold-explorer", corpus="pets")
     with pytest.raises(ShortcodeError, match="takes no classifier"):
         widgets.widget("train-classifier", classifier="spam")
+
+
+def test_evaluation_notebook_reads_the_head_the_site_ships(built_site) -> None:  # noqa: ANN001
+    """The page's confusion matrix is the shipped head's, not a stale or separate model's."""
+    m = _head(built_site)["test"]["metrics"]
+    text = re.sub(r"<[^>]+>", "", built_site.page(CH2 + "evaluation/"))
+    assert re.search(rf"really spam\s+{m['tp']}\s+{m['fn']}\b", text)
+    assert re.search(rf"really ham\s+{m['fp']}\s+{m['tn']}\b", text)
+    assert f"precision {m['precision']:.3f}   recall {m['recall']:.3f}   F1 {m['f1']:.3f}" in text

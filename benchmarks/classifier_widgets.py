@@ -23,8 +23,8 @@ WORDS = ("please call me back about the invoice for the garden work we did last 
          "in the morning thanks again for your patience with the delay we had").split()
 
 # The spam filter's work for one message: embed it, then embed it once per part left out.
-OCCLUSION = """async (n) => {
-  const rt = await import(new URL('assets/javascripts/widgets/runtime.js', location.href));
+OCCLUSION = """async ([n, base]) => {
+  const rt = await import(new URL('assets/javascripts/widgets/runtime.js', base));
   await rt.loadModel();
   await rt.embed(['warm up']);
   const words = %s.slice(0, n);
@@ -64,7 +64,7 @@ def main() -> None:
             page.set_default_timeout(300_000)
             page.goto(server.base + "content/ch2-text-classification/evaluation/")
             for n in (5, 12, 24):
-                verdict, occlusion, parts = page.evaluate(OCCLUSION % repr(WORDS), n)
+                verdict, occlusion, parts = page.evaluate(OCCLUSION % repr(WORDS), [n, server.base])
                 add(f"spam filter, {n} words", f"{verdict:.0f} ms verdict", f"{occlusion:.0f} ms for {parts} re-scorings")
             page.goto(server.base + "content/ch2-text-classification/train-in-browser/")
             widget = page.locator("train-classifier")

@@ -11,7 +11,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 
 from ..cache import Cache
-from . import corpus, fetch, stage, widgets
+from . import classifier, corpus, fetch, stage, widgets
 
 log = logging.getLogger("mkdocs.plugins.fromscratch.runtime")
 
@@ -56,6 +56,8 @@ class Runtime:
             corpora[name] = {"manifest": f"corpus/{name}.json", "vectors": f"corpus/{name}.f32",
                              "model_sha256": model_sha}
         sections: dict[str, object] = {"embedding": stage.embedding_section(model), "corpora": corpora}
+        sections["classifiers"], heads = self._classifiers(model_dir, model_sha)
+        staged += heads
         context = stage.StageContext(self.root, node_modules, self.options, Path(config.docs_dir))
         for name, make in stage.SECTIONS.items():  # other models and libraries, declared in their modules
             extra, sections[name] = make(context)
@@ -66,6 +68,29 @@ class Runtime:
             stage.require(manifest, *stage.referenced(value))
         stage.add_to_site(files, config, staged)
         stage.add_generated(files, config, stage.MANIFEST, json.dumps(manifest, indent=1))
+
+    def _classifiers(self, model_dir: Path, model_sha: str) -> tuple[dict, list[stage.Staged]]:
+        """Train (or reuse) each classifier head: runtime.json's entries (the content-hashed
+        path, size and sha256 that classifier.js checks) and the files to stage."""
+        model = self.options["model"]
+        staged: dict[str, dict] = {}
+        heads: list[stage.Staged] = []
+        for name, options in self.options["classifiers"].items():
+            spec = classifier.Spec.from_options(name, options, self.root)
+            if not spec.loader.is_file():
+                log.debug(f"classifier {name}: {spec.loader} not in this project, skipped")
+                continue
+            try:
+                blob = classifier.build(spec, self.root, self.root / self.options["cache_dir"] / "classifiers",
+                                        model_sha, model["dims"],
+                                        lambda texts: self._embed(model_dir, model["onnx"], texts))
+            except classifier.ClassifierError as exc:
+                raise PluginError(str(exc)) from None
+            head = stage.generated(f"classifier/{name}.json", f"{classifier.CLASSIFIERS_ROOT}/{name}", blob)
+            heads.append(head)
+            staged[name] = {"path": head.url, "bytes": head.size, "sha256": head.sha256}
+        widgets.CLASSIFIERS[:] = sorted(staged)
+        return staged, heads
 
     def _embed(self, model_dir: Path, onnx: str, texts: list[str]):  # noqa: ANN202
         from .embed import Embedder

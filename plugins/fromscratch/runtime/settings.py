@@ -26,6 +26,33 @@ class ModelConfig(base.Config):
     pypi = c.DictOfItems(c.Type(str), default={})
 
 
+class ClassifierSource(base.Config):
+    # A function of the loader module returning items with "text" and "label".
+    load = c.Type(str)
+    # Tag shown with test-set scores (for example "sms" or "email"); defaults to `load`.
+    name = c.Optional(c.Type(str))
+    # At most this many items, drawn per label with the classifier's seed.
+    limit = c.Optional(c.Type(int))
+    # Relative weight of this source in the loss (each source's spam and ham are balanced).
+    weight = c.Optional(c.Type((int, float)))
+
+
+class ClassifierConfig(base.Config):
+    # The chapter's data loaders (a .py file, relative to mkdocs.yml), imported by path.
+    loader = c.Type(str)
+    sources = c.ListOfItems(c.SubConfig(ClassifierSource))
+    # Files (globs, relative to mkdocs.yml) the loaders read: part of the cache key.
+    inputs = c.ListOfItems(c.Type(str), default=[])
+    positive = c.Type(str, default="spam")
+    # Texts are cut to this many characters (an email: its subject and first lines).
+    max_chars = c.Type(int, default=400)
+    steps = c.Type(int, default=300)
+    learning_rate = c.Type((int, float), default=0.5)
+    l2 = c.Type((int, float), default=0.01)
+    test_fraction = c.Type(float, default=0.2)
+    seed = c.Type(int, default=0)
+
+
 class RuntimeConfig(base.Config):
     # Where `make setup` puts verified models (relative to mkdocs.yml).
     cache_dir = c.Type(str, default=".cache")
@@ -34,3 +61,5 @@ class RuntimeConfig(base.Config):
     # Seconds without a byte before the browser gives up on a download (and offers a retry).
     idle_timeout = c.Type((int, float), default=30)
     model = c.SubConfig(ModelConfig)
+    # Classifier heads trained at build time on MiniLM vectors (see runtime/classifier.py).
+    classifiers = c.DictOfItems(c.SubConfig(ClassifierConfig), default={})

@@ -19,7 +19,12 @@ WIDGETS: dict[str, str | None] = {
     "similarity-playground": None,
     "semantic-search": "pets",
     "embedding-map": "words",
+    "train-classifier": None,
 }
+
+# widgets that read a classifier head trained at build time -> default head (runtime/classifier.py)
+CLASSIFIER_WIDGETS: dict[str, str] = {"spam-filter": "spam", "threshold-explorer": "spam"}
+CLASSIFIERS: list[str] = []  # heads staged by this build; set by hooks.Runtime before pages render
 
 _corpora_dir = "data/corpora"  # relative to docs_dir; set from mkdocs.yml by configure()
 
@@ -34,10 +39,15 @@ def available_corpora(docs_dir: Path) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
 
 
-def widget(name: str, corpus: str = "", ctx: PageContext | None = None) -> str:
+def widget(name: str, corpus: str = "", classifier: str = "", ctx: PageContext | None = None) -> str:
     """A live widget that runs the embedding model in the reader's browser."""
+    if name in CLASSIFIER_WIDGETS:
+        return _classifier_widget(name, corpus, classifier)
     if name not in WIDGETS:
-        raise ShortcodeError(f"widget: unknown widget {name!r}; known widgets: {', '.join(sorted(WIDGETS))}")
+        known = sorted([*WIDGETS, *CLASSIFIER_WIDGETS])
+        raise ShortcodeError(f"widget: unknown widget {name!r}; known widgets: {', '.join(known)}")
+    if classifier:
+        raise ShortcodeError(f"widget: {name} takes no classifier (got classifier={classifier!r})")
     default = WIDGETS[name]
     if default is None and corpus:
         raise ShortcodeError(f"widget: {name} takes no corpus (got corpus={corpus!r})")
@@ -50,6 +60,22 @@ def widget(name: str, corpus: str = "", ctx: PageContext | None = None) -> str:
                 f"known corpora: {', '.join(known) or 'none'}"
             )
     attr = f' corpus="{html.escape(corpus)}"' if corpus else ""
+    return _element(name, attr)
+
+
+def _classifier_widget(name: str, corpus: str, classifier: str) -> str:
+    if corpus:
+        raise ShortcodeError(f"widget: {name} takes no corpus (got corpus={corpus!r}); it reads a classifier")
+    classifier = classifier or CLASSIFIER_WIDGETS[name]
+    if classifier not in CLASSIFIERS:
+        raise ShortcodeError(
+            f"widget: unknown classifier {classifier!r} (configure it under runtime.classifiers in mkdocs.yml "
+            f"and make sure its loader exists); built classifiers: {', '.join(CLASSIFIERS) or 'none'}"
+        )
+    return _element(name, f' classifier="{html.escape(classifier)}"')
+
+
+def _element(name: str, attr: str) -> str:
     return (
         f'<div class="fs-widget-host" data-fs-widget="{name}">\n'
         f'<{name}{attr}><p class="fs-widget__fallback">This interactive example runs a small AI model '

@@ -3,3 +3,6 @@
 import "./similarity-playground.js";
 import "./semantic-search.js";
 import "./embedding-map.js";
+import "./spam-filter.js";
+import "./train-classifier.js";
+import "./threshold-explorer.js";

@@ -279,7 +279,8 @@ def build(spec: Spec, root: Path, cache_dir: Path, model_sha: str, dims: int,
     tmp.write_bytes(blob)
     os.replace(tmp, cached)  # atomic: a notebook and the build may train at the same time
     for old in cache_dir.glob(f"{spec.name}-*.json"):
-        if old != cached:
+        # only this head's older entries: "spam" must not delete "spam-sms-<key>.json"
+        if old != cached and len(old.stem) == len(cached.stem):
             old.unlink(missing_ok=True)
     return blob
 

@@ -86,9 +86,10 @@ def test_hnsw_ef_buys_recall_on_the_large_collection(built_site):
     text = text_of(built_site.page(CH1 + "storage-notebook/"))
     assert re.search(r"synthetic collection: \(200000, 384\)", text)
     sweep = {int(ef): float(r) for ef, r in re.findall(r"HNSW\s+ef=(\d+)\s+[\d.]+ ms/query\s+recall@10 ([\d.]+)", text)}
-    chosen = re.search(r"^HNSW ef=(\d+)\s+[\d,]+ bytes\s+[\d.]+ ms/query\s+recall@10 ([\d.]+)", text, re.M)
+    # the last "HNSW ef=..." row with a size is the large collection's (the first is the 284 passages')
+    chosen = re.findall(r"^HNSW ef=(\d+)\s+[\d,]+ bytes\s+[\d.]+ ms/query\s+recall@10 ([\d.]+)", text, re.M)[-1]
     assert min(sweep) <= 10 and len(sweep) >= 4
-    assert float(chosen.group(2)) > sweep[min(sweep)]
+    assert float(chosen[1]) > sweep[min(sweep)]
     assert sweep[max(sweep)] >= 0.8 and sweep[max(sweep)] > sweep[min(sweep)]
     ivf = [float(r) for r in re.findall(r"IVF\s+nprobe=\d+\s+[\d.]+ ms/query\s+recall@10 ([\d.]+)", text)]
     assert len(ivf) >= 3 and ivf == sorted(ivf)
@@ -96,7 +97,7 @@ def test_hnsw_ef_buys_recall_on_the_large_collection(built_site):
 
 def test_small_corpus_shows_every_method_is_exact_enough(built_site):
     text = text_of(built_site.page(CH1 + "storage/"))
-    small = text.split("At 284 passages", 1)[1].split("200,000 synthetic", 1)[0]
+    small = text.split("At 284 passages", 1)[1].split("Where it starts to matter", 1)[0]
     recalls = [float(r) for r in re.findall(r"bytes\s+[\d.]+ ms/query\s+recall@10 ([\d.]+)", small)]
     assert len(recalls) == 3 and min(recalls) >= 0.85
 

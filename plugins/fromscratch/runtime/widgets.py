@@ -11,7 +11,7 @@ import html
 from pathlib import Path
 
 from ..errors import ShortcodeError
-from ..shortcodes.context import PageContext
+from ..shortcodes.context import WIDGET, PageContext
 from ..shortcodes.registry import register
 
 # widget name -> default corpus (None: the widget takes no corpus)
@@ -41,6 +41,8 @@ def available_corpora(docs_dir: Path) -> list[str]:
 
 def widget(name: str, corpus: str = "", classifier: str = "", ctx: PageContext | None = None) -> str:
     """A live widget that runs the embedding model in the reader's browser."""
+    if ctx is not None:
+        ctx.features.add(WIDGET)  # main.html loads the widget scripts only on such pages
     if name in CLASSIFIER_WIDGETS:
         return _classifier_widget(name, corpus, classifier)
     if name not in WIDGETS:

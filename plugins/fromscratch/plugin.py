@@ -15,6 +15,7 @@ from mkdocs.structure.pages import Page
 from . import assets, errors, links
 from .config import FromScratchConfig
 from .frontmatter import check_front_matter
+from .jupyter_log import quiet_mkdocs_jupyter
 from .notebooks import embed as notebook_embed
 from .notebooks import pages as notebook_pages
 from .notebooks import styles as notebook_styles
@@ -57,6 +58,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         self._root = Path(config.config_file_path).parent
         self._serve_report.on_config()
         errors.one_line_page_errors()
+        quiet_mkdocs_jupyter()  # one line per notebook is ours (notebooks/pages.py)
         self._runtime = Runtime()
         self._runtime.on_config(self.config.runtime, self._root)
         return config
@@ -68,6 +70,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         notebook_pages.prepare(files, config, self.config.notebooks)  # execute or reuse, before mkdocs-jupyter
+        self._images.learn_from(notebook_pages.EXECUTED)  # figures' alt texts, from cell metadata
         assets.add_vendor_files(files, config, self._root / self.config.node_modules)
         self._runtime.on_files(files, config, self._root / self.config.node_modules)
         self._serve_report.on_files(files, config)

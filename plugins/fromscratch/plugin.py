@@ -13,6 +13,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from . import assets, errors, links
+from .a11y import name_search_controls
 from .config import FromScratchConfig
 from .frontmatter import check_front_matter
 from .jupyter_log import quiet_mkdocs_jupyter
@@ -133,10 +134,14 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         return env
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        output = name_search_controls(output)  # names Material's search leaves out (a11y.py)
         self._outputs[page.file.src_uri] = output  # ids are read only for pages a link's #anchor names
         notebook_pages.copy_download(page)
         self._serve_report.on_post_page(page)
         return output
+
+    def on_post_template(self, output_content: str, template_name: str, config: MkDocsConfig) -> str:
+        return name_search_controls(output_content)  # 404.html and other static templates
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         set_current_page(None)

@@ -51,7 +51,15 @@ def axe_source() -> str:
 
 def set_scheme(page, scheme: str) -> None:  # noqa: ANN001 - a Playwright Page
     """What Material's palette toggle does: the scheme attribute on <body>."""
-    page.evaluate("(s) => document.body.setAttribute('data-md-color-scheme', s)", scheme)
+    page.evaluate(
+        """async (s) => {
+            document.body.setAttribute("data-md-color-scheme", s);
+            // Material fades colours (125-250 ms): check the colours the reader ends up with
+            await new Promise((r) => requestAnimationFrame(r));
+            await Promise.all(document.getAnimations().map((a) => a.finished.catch(() => {})));
+        }""",
+        scheme,
+    )
 
 
 def run_axe(page, axe_source: str, context: str = "document") -> list[dict]:  # noqa: ANN001

@@ -3,14 +3,15 @@
 mkdocs-jupyter logs "Converting notebook…", "Cache hit/miss…" and "Copied jupyter file…" for
 every notebook on every build, a screenful on each `make serve` reload. Our own notebooks
 module already logs one line per notebook (executed or cached, and how long), so those lines
-repeat it. Its warnings and errors still show, and `mkdocs build -v` (debug) shows everything.
+repeat it. mkdocs-macros' start-up lines go the same way. Their warnings and errors still show, and `mkdocs build -v` (debug) shows everything.
 """
 
 from __future__ import annotations
 
 import logging
 
-LOGGERS = ("mkdocs.mkdocs-jupyter", "mkdocs.plugins.mkdocs_jupyter")
+# mkdocs-macros adds five lines of its own configuration ("[macros] - Config variables: ...")
+LOGGERS = ("mkdocs.mkdocs-jupyter", "mkdocs.plugins.mkdocs_jupyter", "mkdocs.plugins.mkdocs_macros.util")
 
 
 def quiet_mkdocs_jupyter() -> None:

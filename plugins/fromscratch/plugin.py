@@ -19,11 +19,13 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from . import assets, errors, links
+from .a11y import name_search_controls
 from .build import Build
 from .cache import Cache
 from .config import FromScratchConfig
 from .csp import ContentSecurityPolicy
 from .frontmatter import check_front_matter, escape_printed_values
+from .jupyter_log import quiet_mkdocs_jupyter
 from .notebooks import embed as notebook_embed
 from .notebooks import pages as notebook_pages
 from .notebooks import styles as notebook_styles
@@ -72,6 +74,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         self._serve_report.on_config(config)
         self._csp = ContentSecurityPolicy(serve=is_serving(config))
         errors.one_line_page_errors()
+        quiet_mkdocs_jupyter()  # one line per notebook is ours (notebooks/pages.py)
         cache = Cache((self._root / self.config.cache_dir).resolve(), enabled=self.config.cache,
                       project=str(Path(config.config_file_path).resolve()))
         notebook_pages.check_site_dir(cache.root, config)
@@ -90,6 +93,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         self.build.files = files
         _discard_damaged_renders(self.build.cache)
         notebook_pages.prepare(self.build, files, config, self.config.notebooks)  # before mkdocs-jupyter
+        self._images.learn_from(self.build.executed)  # figures' alt texts, from cell metadata
         assets.add_vendor_files(files, config, self._root / self.config.node_modules)
         self._runtime.on_files(files, config, self._root / self.config.node_modules)
         self._serve_report.on_files(files, config)
@@ -166,6 +170,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
 
     @event_priority(-100)  # last: the CSP hashes the page's final inline scripts
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        output = name_search_controls(output)  # names Material's search leaves out (a11y.py)
         self._outputs[page.file.src_uri] = output  # ids are read only for pages a link's #anchor names
         notebook_pages.copy_download(self.build, page)
         self._serve_report.on_post_page(page)
@@ -173,7 +178,8 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
 
     @event_priority(-100)
     def on_post_template(self, output_content: str, template_name: str, config: MkDocsConfig) -> str:
-        return self._csp.on_post_page(output_content)  # 404.html (sitemap.xml has no <head>: unchanged)
+        output_content = name_search_controls(output_content)  # 404.html and other static templates
+        return self._csp.on_post_page(output_content)  # (sitemap.xml has no <head>: unchanged)
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         self._images.write(config.site_dir)

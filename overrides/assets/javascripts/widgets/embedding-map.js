@@ -8,6 +8,29 @@ const W = 640;
 const H = 400;
 const PAD = 40;
 
+// Label placement: try right, left, above and below the point (leftwards first on the right
+// half, so labels stay inside the map) and take the first spot whose box overlaps no label
+// already drawn. Widths are estimated from the length (about 0.6 em a character at 14 px).
+function placeLabel(x, y, text, placed) {
+  const w = text.length * 8.4;
+  const hgt = 14;
+  const right = { x: x + 9, y: y + 4, anchor: "start" };
+  const left = { x: x - 9, y: y + 4, anchor: "end" };
+  const above = { x, y: y - 9, anchor: "middle" };
+  const below = { x, y: y + 18, anchor: "middle" };
+  const tries = x > W / 2 ? [left, right, above, below] : [right, left, above, below];
+  const box = (s) => {
+    const x0 = s.anchor === "start" ? s.x : s.anchor === "end" ? s.x - w : s.x - w / 2;
+    return { x0, x1: x0 + w, y0: s.y - hgt + 3, y1: s.y + 3 };
+  };
+  const free = (b) =>
+    b.x0 >= 0 && b.x1 <= W && b.y0 >= 0 && b.y1 <= H &&
+    placed.every((o) => b.x1 <= o.x0 || b.x0 >= o.x1 || b.y1 <= o.y0 || b.y0 >= o.y1);
+  const spot = tries.find((s) => free(box(s))) || tries[0];
+  placed.push(box(spot));
+  return spot;
+}
+
 class EmbeddingMap extends WidgetBase {
   build() {
     this.corpusName = this.getAttribute("corpus") || "words";
@@ -48,15 +71,13 @@ class EmbeddingMap extends WidgetBase {
     const at = this.scale();
     this.svg.replaceChildren();
     const groups = [...new Set(this.points.map((p) => p.group))];
+    const placed = []; // label boxes drawn so far, so that no two labels overlap
     const mark = (p, cls) => {
       const [x, y] = at(p.xy);
+      const spot = placeLabel(x, y, p.label, placed);
       const g = h("g", { svg: true, class: cls, "data-label": p.label, "data-x": x.toFixed(1), "data-y": y.toFixed(1) },
         h("circle", { svg: true, cx: x.toFixed(1), cy: y.toFixed(1), r: cls.includes("added") ? 7 : 5 }),
-        // labels on the right half read leftwards, so none runs off the edge of the map
-        h("text", {
-          svg: true, x: (x > W / 2 ? x - 9 : x + 9).toFixed(1), y: (y + 4).toFixed(1),
-          "text-anchor": x > W / 2 ? "end" : "start",
-        }, p.label));
+        h("text", { svg: true, x: spot.x.toFixed(1), y: spot.y.toFixed(1), "text-anchor": spot.anchor }, p.label));
       this.svg.append(g);
     };
     for (const p of this.points) mark(p, `fs-map__point fs-map__group-${groups.indexOf(p.group) % 6}`);

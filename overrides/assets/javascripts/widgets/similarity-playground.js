@@ -16,6 +16,17 @@ function drawStrip(canvas, vector) {
   });
 }
 
+// A page of the site, from Material's base path (the site may live under a sub-path).
+function siteUrl(path) {
+  let base = ".";
+  try {
+    base = JSON.parse(document.getElementById("__config").textContent).base || ".";
+  } catch {
+    // no Material config on this page: resolve from the page itself
+  }
+  return new URL(`${base.replace(/\/$/, "")}/${path}`, document.baseURI).href;
+}
+
 class SimilarityPlayground extends WidgetBase {
   build() {
     const a = field("First sentence", { value: "A cat is sleeping on the sofa." });
@@ -27,6 +38,14 @@ class SimilarityPlayground extends WidgetBase {
     this.value = h("output", { class: "fs-similarity__value" }, "–");
     this.fillBar = h("span", { class: "fs-similarity__fill" });
     this.meaning = h("p", { class: "fs-widget__summary" }, "Press Compare to measure how close the two meanings are.");
+    // Close vectors mean a shared topic, not agreement; the embeddings page shows why.
+    this.caveat = h(
+      "p",
+      { class: "fs-similarity__caveat", hidden: true },
+      "Close means the model sees a shared topic, not that the sentences agree: a sentence and its negation score high too. ",
+      h("a", { href: siteUrl("content/ch0-fundamentals/embeddings/#searching-by-meaning") }, "Why negation barely moves the vector"),
+      ".",
+    );
     this.stripA = h("canvas", { class: "fs-strip", width: 768, height: 24, role: "img", "aria-label": "First sentence's vector" });
     this.stripB = h("canvas", { class: "fs-strip", width: 768, height: 24, role: "img", "aria-label": "Second sentence's vector" });
     this.output = h(
@@ -35,6 +54,7 @@ class SimilarityPlayground extends WidgetBase {
       h("p", { class: "fs-similarity" }, h("span", {}, "Cosine similarity: "), this.value),
       h("div", { class: "fs-similarity__bar", "aria-hidden": "true" }, this.fillBar),
       this.meaning,
+      this.caveat,
     );
     this.strips = h(
       "figure",
@@ -58,8 +78,16 @@ class SimilarityPlayground extends WidgetBase {
     this.value.textContent = sim.toFixed(2);
     this.value.dataset.value = String(sim);
     this.fillBar.style.width = `${Math.max(0, Math.min(1, sim)) * 100}%`;
+    // Say what the model sees, not what the sentences mean: a negation scores high too.
     this.meaning.textContent =
-      sim > 0.7 ? "Very close in meaning." : sim > 0.4 ? "Related in meaning." : sim > 0.15 ? "Loosely related." : "Unrelated in meaning.";
+      sim > 0.7
+        ? "The model places these very close."
+        : sim > 0.4
+          ? "The model places these fairly close."
+          : sim > 0.15
+            ? "The model places these somewhat apart."
+            : "The model places these far apart, as it does unrelated sentences.";
+    this.caveat.hidden = false;
     this.strips.hidden = false;
     drawStrip(this.stripA, va);
     drawStrip(this.stripB, vb);

@@ -84,11 +84,6 @@ def describe(found: dict[str, list[dict]]) -> str:
     return json.dumps(found, indent=1)[:6000]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known, not yet fixed: at 390 px Material's table scroll wrapper and wide KaTeX display "
-    "math scroll without being focusable (axe scrollable-region-focusable)",
-)
 def test_every_page_has_no_serious_violations(browser, site_server: Server, built_site, axe_source: str) -> None:  # noqa: ANN001
     pages = site_pages(built_site.site)
     assert len(pages) > 10 and "content/ch0-fundamentals/vectors/" in pages

@@ -309,7 +309,7 @@ def test_shortcodes_emit_final_relative_urls_without_the_link_rewrite(tmp_path: 
     assert result.ok, result.output
     html = result.page("ch/page/")
     assert 'src="../img/pic.svg"' in html
-    assert re.search(r'<a href="\.\./\.\./nb/run/">Cell 1 of run\.ipynb', html)
+    assert re.search(r'<a href="\.\./\.\./nb/run/">In \[1\] of run\.ipynb', html)
     assert "embedded" in html
 
 

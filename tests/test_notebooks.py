@@ -445,3 +445,16 @@ def test_a_kernel_that_cannot_start_fails_in_one_line_with_its_stderr(tmp_path: 
     line = next(line for line in result.output.splitlines() if line.startswith("ERROR") and "docs/nb.ipynb" in line)
     assert "kernel 'broken'" in line and "did not start" in line
     assert "ImportError: cannot import name zmq_shim" in result.output  # the kernel's own stderr, its tail
+
+
+def test_embed_captions_name_cells_by_the_prompts_the_reader_sees():
+    """Captions used to say "Cell 4" beside an "In [2]" prompt: two numberings for one cell."""
+    from fromscratch.notebooks.embed import _label
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    nb = new_notebook(cells=[new_markdown_cell("# t"), new_code_cell("a = 1", execution_count=1),
+                             new_markdown_cell("text"), new_code_cell("a", execution_count=2)])
+    assert _label(nb, "2", [1]) == "In [1]"
+    assert _label(nb, "tag", [1, 3]) == "In [1]–[2]"
+    assert _label(nb, "2-3", [1, 2]) == "Cells 2-3"  # a Markdown cell has no prompt: by position
+    assert _label(nb, "", [0, 1, 2, 3]) == "All cells"

@@ -65,7 +65,7 @@ def notebook(src: str, cells: str = "", show: str = "all", ctx: PageContext | No
     chosen = select_cells(nb, cells, src)
     head, body = _render(build, nb, chosen, show)
     ctx.features.add(NOTEBOOK)
-    label = _label(cells, chosen)
+    label = _label(nb, cells, chosen)
     name = posixpath.basename(rel)
     target = build.files.get_file_from_path(rel) if build.files is not None else None
     href = ctx.relative_url(target.url) if target is not None else ctx.relative_url(rel)
@@ -181,9 +181,15 @@ def _convert(text: str, digest: str, show: str, sheet: Stylesheet | None) -> tup
     return head, body
 
 
-def _label(spec: str, chosen: list[int]) -> str:
+def _label(nb: NotebookNode, spec: str, chosen: list[int]) -> str:
+    """The caption names cells as the reader sees them: by their In [n] prompts, the numbers the
+    notebook page shows, when every chosen cell is an executed code cell; else by position."""
     if not spec.strip():
         return "All cells"
+    counts = [nb.cells[i].get("execution_count") if nb.cells[i].cell_type == "code" else None for i in chosen]
+    if counts and all(isinstance(n, int) for n in counts):
+        first, last = min(counts), max(counts)
+        return f"In [{first}]" if first == last else f"In [{first}]–[{last}]"
     if len(chosen) == 1:
         return f"Cell {chosen[0] + 1}"
     return f"Cells {spec.strip()}"

@@ -124,16 +124,24 @@ def test_a_broken_loader_is_one_line_naming_the_file(tmp_path: Path) -> None:
         classifier.train(spec, "sha", 384, lambda texts: np.zeros((len(texts), 384)))
 
 
-def test_classifier_widget_shortcode_names_a_built_head(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(widgets, "CLASSIFIERS", ["spam"])
-    assert '<spam-filter classifier="spam">' in widgets.widget("spam-filter")
-    assert '<threshold-explorer classifier="spam">' in widgets.widget("threshold-explorer")
+def test_classifier_widget_shortcode_names_a_built_head() -> None:
+    from types import SimpleNamespace
+
+    from fromscratch.shortcodes.context import PageContext
+
+    ctx = PageContext("index.md", ROOT / "docs")
+    ctx.build = SimpleNamespace(classifiers=["spam"], corpora_dir="data/corpora")  # what this build staged
+    assert '<spam-filter classifier="spam">' in widgets.widget("spam-filter", ctx=ctx)
+    assert '<threshold-explorer classifier="spam">' in widgets.widget("threshold-explorer", ctx=ctx)
     with pytest.raises(ShortcodeError, match="unknown classifier 'ham'.*built classifiers: spam"):
-        widgets.widget("spam-filter", classifier="ham")
+        widgets.widget("spam-filter", classifier="ham", ctx=ctx)
     with pytest.raises(ShortcodeError, match="takes no corpus"):
-        widgets.widget("threshold-explorer", corpus="pets")
+        widgets.widget("threshold-explorer", corpus="pets", ctx=ctx)
     with pytest.raises(ShortcodeError, match="takes no classifier"):
-        widgets.widget("train-classifier", classifier="spam")
+        widgets.widget("train-classifier", classifier="spam", ctx=ctx)
+    ctx.build = SimpleNamespace(classifiers=[], corpora_dir="data/corpora")  # another build, no heads
+    with pytest.raises(ShortcodeError, match="built classifiers: none"):
+        widgets.widget("spam-filter", ctx=ctx)
 
 
 def test_evaluation_notebook_reads_the_head_the_site_ships(built_site) -> None:  # noqa: ANN001

@@ -41,6 +41,7 @@ class Build:
     executed: dict[str, Executed] = field(default_factory=dict)  # src_uri -> the executed notebook
     stylesheet: Stylesheet | None = None
     embeds: Embeds = field(default_factory=Embeds)
+    classifiers: list[str] = field(default_factory=list)  # heads trained and staged by this build
 
     @property
     def corpora_dir(self) -> str:

@@ -96,6 +96,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         self._images.learn_from(self.build.executed)  # figures' alt texts, from cell metadata
         assets.add_vendor_files(files, config, self._root / self.config.node_modules)
         self._runtime.on_files(files, config, self._root / self.config.node_modules)
+        self.build.classifiers = self._runtime.classifiers
         self._serve_report.on_files(files, config)
         return files
 

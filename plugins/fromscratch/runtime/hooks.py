@@ -11,7 +11,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 
 from ..cache import Cache
-from . import classifier, corpus, fetch, stage, widgets
+from . import classifier, corpus, fetch, stage
 
 log = logging.getLogger("mkdocs.plugins.fromscratch.runtime")
 
@@ -20,12 +20,12 @@ class Runtime:
     def __init__(self) -> None:
         self._embedder = None
         self._embedder_key: tuple | None = None
+        self.classifiers: list[str] = []  # heads staged by the last on_files
 
     def on_config(self, options: dict, root: Path, cache: Cache) -> None:
         self.options = options
         self.root = root
         self.cache = cache  # the build's cache folder (corpus vectors under corpora/)
-        widgets.configure(options["corpora"])
 
     def on_files(self, files: Files, config: MkDocsConfig, node_modules: Path) -> None:
         model = self.options["model"]
@@ -89,7 +89,7 @@ class Runtime:
             head = stage.generated(f"classifier/{name}.json", f"{classifier.CLASSIFIERS_ROOT}/{name}", blob)
             heads.append(head)
             staged[name] = {"path": head.url, "bytes": head.size, "sha256": head.sha256}
-        widgets.CLASSIFIERS[:] = sorted(staged)
+        self.classifiers = sorted(staged)  # the plugin hands them to the build for the shortcode
         return staged, heads
 
     def _embed(self, model_dir: Path, onnx: str, texts: list[str]):  # noqa: ANN202

@@ -24,18 +24,17 @@ WIDGETS: dict[str, str | None] = {
 
 # widgets that read a classifier head trained at build time -> default head (runtime/classifier.py)
 CLASSIFIER_WIDGETS: dict[str, str] = {"spam-filter": "spam", "threshold-explorer": "spam"}
-CLASSIFIERS: list[str] = []  # heads staged by this build; set by hooks.Runtime before pages render
 
-_corpora_dir = "data/corpora"  # relative to docs_dir; set from mkdocs.yml by configure()
-
-
-def configure(corpora_dir: str) -> None:
-    global _corpora_dir
-    _corpora_dir = corpora_dir.strip("/")
+DEFAULT_CORPORA = "data/corpora"  # relative to docs_dir, when a page has no build (unit tests)
 
 
-def available_corpora(docs_dir: Path) -> list[str]:
-    folder = docs_dir / _corpora_dir
+def _corpora_dir(ctx: PageContext | None) -> str:
+    build = getattr(ctx, "build", None)
+    return build.corpora_dir if build is not None else DEFAULT_CORPORA
+
+
+def available_corpora(docs_dir: Path, corpora_dir: str = DEFAULT_CORPORA) -> list[str]:
+    folder = docs_dir / corpora_dir
     return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
 
 
@@ -44,7 +43,8 @@ def widget(name: str, corpus: str = "", classifier: str = "", ctx: PageContext |
     if ctx is not None:
         ctx.features.add(WIDGET)  # main.html loads the widget scripts only on such pages
     if name in CLASSIFIER_WIDGETS:
-        return _classifier_widget(name, corpus, classifier)
+        built = getattr(getattr(ctx, "build", None), "classifiers", [])
+        return _classifier_widget(name, corpus, classifier, built)
     if name not in WIDGETS:
         known = sorted([*WIDGETS, *CLASSIFIER_WIDGETS])
         raise ShortcodeError(f"widget: unknown widget {name!r}; known widgets: {', '.join(known)}")
@@ -55,24 +55,26 @@ def widget(name: str, corpus: str = "", classifier: str = "", ctx: PageContext |
         raise ShortcodeError(f"widget: {name} takes no corpus (got corpus={corpus!r})")
     corpus = corpus or (default or "")
     if corpus and ctx is not None:
-        known = available_corpora(ctx.docs_dir)
+        folder = _corpora_dir(ctx)
+        known = available_corpora(ctx.docs_dir, folder)
         if corpus not in known:
             raise ShortcodeError(
-                f"widget: unknown corpus {corpus!r} (looked for docs/{_corpora_dir}/{corpus}.json); "
+                f"widget: unknown corpus {corpus!r} (looked for docs/{folder}/{corpus}.json); "
                 f"known corpora: {', '.join(known) or 'none'}"
             )
     attr = f' corpus="{html.escape(corpus)}"' if corpus else ""
     return _element(name, attr)
 
 
-def _classifier_widget(name: str, corpus: str, classifier: str) -> str:
+def _classifier_widget(name: str, corpus: str, classifier: str, built: list[str]) -> str:
+    """`built`: the heads this build trained and staged (build.classifiers)."""
     if corpus:
         raise ShortcodeError(f"widget: {name} takes no corpus (got corpus={corpus!r}); it reads a classifier")
     classifier = classifier or CLASSIFIER_WIDGETS[name]
-    if classifier not in CLASSIFIERS:
+    if classifier not in built:
         raise ShortcodeError(
             f"widget: unknown classifier {classifier!r} (configure it under runtime.classifiers in mkdocs.yml "
-            f"and make sure its loader exists); built classifiers: {', '.join(CLASSIFIERS) or 'none'}"
+            f"and make sure its loader exists); built classifiers: {', '.join(built) or 'none'}"
         )
     return _element(name, f' classifier="{html.escape(classifier)}"')
 

@@ -88,7 +88,7 @@ def test_every_page_has_no_serious_violations(browser, site_server: Server, buil
     pages = site_pages(built_site.site)
     assert len(pages) > 10 and "content/ch0-fundamentals/vectors/" in pages
     found: dict[str, list[dict]] = {}
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)  # axe is injected inline
     ctx.set_default_timeout(60_000)
     page = ctx.new_page()
     try:
@@ -153,7 +153,8 @@ WIDGETS = {
 @pytest.mark.parametrize("name", list(WIDGETS))
 def test_widget_by_keyboard_alone(browser, site_server: Server, axe_source: str, name: str) -> None:  # noqa: ANN001
     path, texts, key = WIDGETS[name]
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce",
+                              bypass_csp=True)  # axe is injected inline; the CSP itself is tested in test_csp.py
     ctx.set_default_timeout(60_000)
     page = ctx.new_page()
     errors: list[str] = []

@@ -65,8 +65,6 @@ def with_cache(cache: Path, workers: int = 2):  # noqa: ANN201 - returns a confi
 
     def edit(config: str) -> str:
         entry = f"  - fromscratch:\n      cache_dir: {cache}\n      notebooks:\n        workers: {workers}\n"
-        if "  - fromscratch:\n      notebooks:\n" in config:  # the site's own notebooks: block, extended
-            return config.replace("  - fromscratch:\n      notebooks:\n", entry, 1)
         if "  - fromscratch:\n" in config:
             return config.replace("  - fromscratch:\n", entry, 1)
         return config.replace("  - fromscratch\n", entry, 1)

@@ -24,7 +24,8 @@ SMS_TEST_SIZES = [
     ("logistic-regression", r"SMS:\s+train \(\d+, \d+\), test \((\d+), \d+\)"),
     ("geometry", r"\d+ training and (\d+) test messages -> vectors"),
     ("neural-network", r"SMS: \d+ training and (\d+) test vectors"),
-    ("summary", r"SMS\s*: train\s+\d+, test\s+(\d+)"),
+    ("summary-notebook", r"SMS\s*: train\s+\d+, test\s+(\d+)"),
+    ("summary", r"SMS \((\d+) test\)"),
 ]
 
 
@@ -56,14 +57,19 @@ def test_summary_table_has_every_model_with_consistent_scores(built_site):
     for name, cells in rows.items():
         if None in cells:
             assert re.search("— " + re.escape(name) + r", (SMS|e-mail): \w+", text), name
-    assert "the head's SMS test set is the chapter's SMS test set: True" in text
+    notebook = text_of(built_site.page(CH2 + "summary-notebook/"))
+    assert "the head's SMS test set is the chapter's SMS test set: True" in notebook
 
 
 def test_every_notebook_uses_one_sms_split():
+    splitting = []
     for notebook in sorted((ROOT / "docs" / CH2).glob("*-notebook.ipynb")):
         source = notebook.read_text(encoding="utf-8")
         for call in re.findall(r"stratified_split\((?:load_sms\(\)|sms)[^)]*\)", source):
             assert "test_fraction=0.2, seed=0" in call, (notebook.name, call)
+            splitting.append(notebook.stem)
+    # data, naive Bayes, logistic regression, geometry, neural network and summary
+    assert len(set(splitting)) >= 6, splitting
 
 
 def test_every_page_prints_the_same_sms_test_size(built_site):

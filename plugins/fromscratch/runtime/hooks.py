@@ -11,7 +11,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 
 from .. import assets
-from . import corpus, fetch, stage, widgets
+from . import corpus, fetch, generation, stage, widgets
 
 log = logging.getLogger("mkdocs.plugins.fromscratch.runtime")
 
@@ -51,6 +51,7 @@ class Runtime:
             stage.add_generated(files, config, f"{stage.CORPORA_ROOT}/{name}.f32", built.vectors)
         manifest = stage.runtime_manifest(runtime, model, hashes, model_dir, names)
         stage.add_generated(files, config, f"{stage.RUNTIME_ROOT}/runtime.json", json.dumps(manifest, indent=1))
+        generation.stage_generation(files, config, self.root, self.options, node_modules)
 
     def _embed(self, model_dir: Path, onnx: str, texts: list[str]):  # noqa: ANN202
         from .embed import Embedder

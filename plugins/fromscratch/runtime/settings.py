@@ -26,9 +26,25 @@ class ModelConfig(base.Config):
     pypi = c.DictOfItems(c.Type(str), default={})
 
 
+class GeneratorConfig(base.Config):
+    """The language model for generating widgets (a GGUF run by wllama); empty id: none."""
+
+    id = c.Type(str, default="")
+    # The one GGUF file (a key of `files`) that wllama loads.
+    gguf = c.Type(str, default="")
+    files = c.DictOfItems(c.ListOfItems(c.Type(str)), default={})
+    pypi = c.DictOfItems(c.Type(str), default={})
+    hub_repo = c.Type(str, default="")
+    hub_revision = c.Type(str, default="")
+    hub_timeout = c.Type((int, float), default=5)
+    # Context window wllama allocates (tokens): prompt plus answer must fit.
+    n_ctx = c.Type(int, default=2048)
+
+
 class RuntimeConfig(base.Config):
     # Where `make setup` puts verified models (relative to mkdocs.yml).
     cache_dir = c.Type(str, default=".cache")
     # Corpora for widgets, relative to docs_dir: <name>.json each.
     corpora = c.Type(str, default="data/corpora")
     model = c.SubConfig(ModelConfig)
+    generator = c.SubConfig(GeneratorConfig)

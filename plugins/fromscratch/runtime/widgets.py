@@ -19,6 +19,7 @@ WIDGETS: dict[str, str | None] = {
     "similarity-playground": None,
     "semantic-search": "pets",
     "embedding-map": "words",
+    "text-generator": None,  # the language model of runtime.generator (see generation.py)
 }
 
 _corpora_dir = "data/corpora"  # relative to docs_dir; set from mkdocs.yml by configure()

@@ -3,3 +3,5 @@
 import "./similarity-playground.js";
 import "./semantic-search.js";
 import "./embedding-map.js";
+// The language-model widget's code is only fetched on pages that hold one.
+if (document.querySelector("text-generator")) import("./text-generator.js");

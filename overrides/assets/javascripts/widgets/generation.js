@@ -40,10 +40,11 @@ function generationConfig() {
   return configPromise;
 }
 
-// The model's download size, for the load button ("Load the language model (98 MB)").
+// The model file's size, for the load button ("Load the language model (98 MB)"); the
+// progress bar then counts the runtime's 10 MB too.
 export async function modelSize() {
   const config = await generationConfig();
-  return config.model.bytes + config.wasm.bytes + config.library.bytes;
+  return config.model.bytes;
 }
 
 // What this browser lacks to run wllama, in plain words; null when nothing is missing.

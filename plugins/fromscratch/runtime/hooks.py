@@ -11,6 +11,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 
 from .. import assets
+from ..textgen import answers
 from . import corpus, fetch, generation, stage, widgets
 
 log = logging.getLogger("mkdocs.plugins.fromscratch.runtime")
@@ -25,6 +26,7 @@ class Runtime:
         self.options = options
         self.root = root
         widgets.configure(options["corpora"])
+        answers.configure(root, options)  # the `generated` shortcode's model and cache
 
     def on_files(self, files: Files, config: MkDocsConfig, node_modules: Path) -> None:
         model = self.options["model"]

@@ -235,3 +235,8 @@ export async function generate({ prompt, maxTokens = 128, temperature = 0, signa
     threads: state.info ? state.info.threads : 1,
   };
 }
+
+// The loaded wllama instance, for benchmarks that call it directly (null before load()).
+export function engine() {
+  return state.wllama;
+}

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-
 from fromscratch.errors import ShortcodeError
 from fromscratch.textgen import answers
 

@@ -94,7 +94,8 @@ const state = { wllama: null, ready: null, info: null };
 
 // Load once per page. onProgress({loaded, total}) counts every byte: library, WASM, model.
 // force: go ahead on a device that reports little memory (the reader chose to try).
-export function load({ onProgress = () => {}, force = false } = {}) {
+// threads: override the thread count (benchmarks compare 1 and 2 in an isolated page).
+export function load({ onProgress = () => {}, force = false, threads: wanted = 0 } = {}) {
   if (state.ready) return state.ready;
   state.ready = (async () => {
     const started = performance.now();
@@ -130,7 +131,7 @@ export function load({ onProgress = () => {}, force = false } = {}) {
     }
     count("library")(config.library.bytes);
     const wasmUrl = URL.createObjectURL(wasm.blob);
-    const threads = threadCount();
+    const threads = wanted > 0 ? Math.min(wanted, threadCount()) : threadCount();
     const wllama = new module.Wllama({ default: wasmUrl }, { suppressNativeLog: true, allowOffline: true });
     wllama.setCompat(null); // never the CDN compat build
     try {

@@ -35,14 +35,14 @@ def test_no_generator_configured_stages_nothing(tmp_path: Path) -> None:
 
 def test_manifest_lists_library_wasm_and_model_with_checksums(tmp_path: Path) -> None:
     library = generation.wllama_files(ROOT / "node_modules")
-    assert sorted(Path(d).name for d in library) == ["wllama.js", "wllama.wasm"]
+    assert sorted(Path(d).name for d in library) == ["tokenizers.js", "wllama.js", "wllama.wasm"]
     model = tmp_path / "tiny.gguf"
     model.write_bytes(b"GGUF weights")
     data = generation.manifest(library, {"id": "tiny", "n_ctx": 512}, "assets/models/tiny/tiny.gguf", model)
     json.dumps(data)  # the browser reads it as JSON
     assert data["model"] == {"id": "tiny", "n_ctx": 512, "path": "assets/models/tiny/tiny.gguf",
                              "sha256": hashlib.sha256(b"GGUF weights").hexdigest(), "bytes": 12}
-    for key in ("library", "wasm"):
+    for key in ("library", "wasm", "tokenizers"):
         src = library[data[key]["path"]]
         assert data[key]["sha256"] == hashlib.sha256(src.read_bytes()).hexdigest()
         assert data[key]["bytes"] == src.stat().st_size

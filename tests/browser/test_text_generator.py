@@ -92,6 +92,8 @@ def test_streams_an_answer_and_shows_its_speed(shared, gen_server: Server) -> No
     assert int(gen.get_attribute("data-network-bytes")) >= 98_362_432  # the first visit downloaded the model
     generate(page, "Name a colour.", 6)
     page.wait_for_function(f"document.querySelector('{GEN}').dataset.state === 'running'")
+    # before the first token, the phase line says how many tokens the model is reading
+    page.wait_for_function(f"/Reading \\d+ tokens/.test(document.querySelector('{GEN} .fs-gen__phase').textContent)")
     page.wait_for_function(f"['done', 'error'].includes(document.querySelector('{GEN}').dataset.state)")
     assert gen.get_attribute("data-state") == "done", gen.locator(".fs-widget__error").inner_text()
     answer = gen.locator(".fs-gen__answer").inner_text()
@@ -104,6 +106,8 @@ def test_streams_an_answer_and_shows_its_speed(shared, gen_server: Server) -> No
     python_count = len(load_tokenizer(ROOT / ".cache/models/SmolLM2-135M-Instruct" / GGUF).encode(
         chat_prompt("Name a colour."), add_special_tokens=False).ids)
     assert int(gen.get_attribute("data-prompt-tokens")) == python_count
+    # and the page counted the same number before the model started reading ("Reading N tokens…")
+    assert int(gen.get_attribute("data-reading-tokens")) == python_count
     assert "first token after" in gen.locator(".fs-gen__figures").inner_text()
     # the template shown is the text the model read, special tokens visible
     template = gen.locator(".fs-gen__template").text_content()

@@ -5,7 +5,7 @@ Pages can show what SmolLM2 answers without asking the reader to download 98 MB:
 keeps the answer in `.cache/generations/<key>.json`, where the key hashes the model file's
 sha256, the exact prompt text and the settings. A warm build loads no model at all.
 
-    {% generated "What is a vector database?", max_tokens=64 %}
+    {% generated "What is a vector database?", max_tokens="64" %}
 """
 
 from __future__ import annotations
@@ -109,18 +109,22 @@ def configure(root: Path, runtime: Mapping) -> None:
     _model_id = generator["id"]
 
 
-def generated(prompt: str, max_tokens: int = 64) -> str:
+def generated(prompt: str, max_tokens: str | int = "64") -> str:
     """The model's greedy answer to `prompt`, computed at build time."""
     if _cache is None:
         raise ShortcodeError("generated: no language model is configured (runtime.generator in mkdocs.yml)")
     if not prompt.strip():
         raise ShortcodeError("generated: the prompt is empty")
-    if not 1 <= int(max_tokens) <= 512:
-        raise ShortcodeError(f"generated: max_tokens must be between 1 and 512 (got {max_tokens})")
+    try:
+        max_tokens = int(str(max_tokens).strip())
+    except ValueError:
+        max_tokens = 0
+    if not 1 <= max_tokens <= 512:
+        raise ShortcodeError(f"generated: max_tokens must be a whole number from 1 to 512 (got {max_tokens!r})")
     if not _cache.gguf.is_file():
         raise ShortcodeError(f"generated: the language model {_cache.gguf} is missing: run `make setup`")
-    answer = _cache.get(chat_prompt(prompt.strip()), int(max_tokens))
-    cut = " (cut off at the token limit)" if answer.tokens >= int(max_tokens) else ""
+    answer = _cache.get(chat_prompt(prompt.strip()), max_tokens)
+    cut = " (cut off at the token limit)" if answer.tokens >= max_tokens else ""
     return (
         '<figure class="fs-generated">'
         f'<p class="fs-generated__prompt"><strong>Prompt:</strong> {html.escape(prompt.strip())}</p>'

@@ -90,7 +90,13 @@ function classify(err) {
   return new GenerationFailure("crash", "The language model stopped unexpectedly.", text);
 }
 
-const state = { wllama: null, ready: null, info: null };
+const state = { wllama: null, ready: null, info: null, tokenizer: null };
+
+// How many tokens the model will read for `text` (null when the tokenizer is unavailable).
+export function countTokens(text) {
+  if (!state.tokenizer) return null;
+  return state.tokenizer.encode(text, { add_special_tokens: false }).ids.length;
+}
 
 // Load once per page. onProgress({loaded, total}) counts every byte: library, WASM, model.
 // force: go ahead on a device that reports little memory (the reader chose to try).
@@ -106,7 +112,7 @@ export function load({ onProgress = () => {}, force = false, threads: wanted = 0
       throw new GenerationFailure("memory", `This device reports about ${gb} GB of memory; the language model needs roughly 300 MB more and may crash the tab. You can try anyway, or read the example answers instead.`);
     }
     const config = await generationConfig();
-    const files = [config.library, config.wasm, config.model];
+    const files = [config.library, config.wasm, config.model, config.tokenizers, config.tokenizer].filter(Boolean);
     const total = files.reduce((a, f) => a + f.bytes, 0);
     const seen = new Map();
     const count = (path) => (n) => {
@@ -119,9 +125,10 @@ export function load({ onProgress = () => {}, force = false, threads: wanted = 0
     const url = (f) => new URL(f.path, siteRoot).href;
     // The library is imported from its own URL (a page CSP with script-src 'self' allows
     // that); the WASM and the model go through the verified cache.
-    const [wasm, model] = await Promise.all([
+    const [wasm, model, vocab] = await Promise.all([
       verifiedBlob(url(config.wasm), { ...config.wasm, name: "The language-model runtime (WASM)" }, count("wasm"), "application/wasm"),
       verifiedBlob(url(config.model), { ...config.model, name: "The language model file" }, count("model")),
+      config.tokenizer ? verifiedBlob(url(config.tokenizer), { ...config.tokenizer, name: "The language model's tokenizer" }, count("tokenizer")) : null,
     ]);
     let module;
     try {
@@ -130,6 +137,17 @@ export function load({ onProgress = () => {}, force = false, threads: wanted = 0
       throw new GenerationFailure("missing", "The language-model runtime (wllama.js) could not be loaded from this site.", String(err));
     }
     count("library")(config.library.bytes);
+    // The tokenizer counts a prompt's tokens before the model starts reading it.
+    let tokenizer = null;
+    if (vocab && config.tokenizers) {
+      try {
+        const lib = await import(url(config.tokenizers));
+        tokenizer = new lib.Tokenizer(JSON.parse(await vocab.blob.text()), config.tokenizer.config);
+      } catch (err) {
+        console.warn("text generation: no token count before reading", err); // the model still works
+      }
+      count("tokenizers")(config.tokenizers.bytes);
+    }
     const wasmUrl = URL.createObjectURL(wasm.blob);
     const threads = wanted > 0 ? Math.min(wanted, threadCount()) : threadCount();
     const wllama = new module.Wllama({ default: wasmUrl }, { suppressNativeLog: true, allowOffline: true });
@@ -143,6 +161,7 @@ export function load({ onProgress = () => {}, force = false, threads: wanted = 0
       URL.revokeObjectURL(wasmUrl);
     }
     state.wllama = wllama;
+    state.tokenizer = tokenizer;
     state.info = {
       ms: performance.now() - started,
       networkBytes: wasm.network + model.network,
@@ -196,11 +215,16 @@ export async function generate({ prompt, maxTokens = 128, temperature = 0, signa
     abortSignal: signal,
   };
   if (temperature <= 0) params.top_k = 1; // greedy: always the most likely token
+  const counted = countTokens(prompt);
+  if (counted !== null) {
+    promptTokens = counted;
+    onPhase({ phase: "reading", tokens: counted, processed: 0 });
+  }
   try {
     const stream = await wllama.createCompletion(params);
     for await (const chunk of stream) {
-      if (chunk.prompt_progress) {
-        promptTokens = chunk.prompt_progress.total;
+      if (chunk.prompt_progress && counted === null && !firstToken) {
+        promptTokens = chunk.prompt_progress.total; // wllama sends it with the first token
         onPhase({ phase: "reading", tokens: promptTokens, processed: chunk.prompt_progress.processed });
       }
       if (chunk.timings) timings = chunk.timings;

@@ -155,7 +155,10 @@ class TextGenerator extends HTMLElement {
         temperature: Math.max(0, Math.min(2, parseFloat(this.temperature.input.value) || 0)),
         signal: this.controller.signal,
         onPhase: ({ phase, tokens }) => {
-          if (phase === "reading") this.phase.textContent = `Reading ${tokens} tokens…`;
+          if (phase === "reading") {
+            this.phase.textContent = `Reading ${tokens} tokens…`;
+            this.dataset.readingTokens = String(tokens);
+          }
           else this.phase.textContent = `Writing (the prompt was ${tokens} tokens)…`;
         },
         onToken: (piece) => {

@@ -27,8 +27,9 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-# The widgets' embedding model (see runtime.model in mkdocs.yml): fetched once, verified by
-# sha256; when already present and verified nothing is downloaded.
+# The widgets' embedding model and language model (runtime.model and runtime.generator in
+# mkdocs.yml): fetched once, verified by sha256; when already present and verified nothing is
+# downloaded.
 $(MODEL_STAMP): mkdocs.yml $(PY_STAMP)
 	$(BIN)/python -m fromscratch.runtime.fetch --config mkdocs.yml --stamp $@
 

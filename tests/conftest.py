@@ -66,6 +66,9 @@ def make_project(tmp: Path, docs: dict[str, str] | None = None, *, copy_docs: bo
     project.mkdir()
     shutil.copytree(ROOT / "overrides", project / "overrides")
     (project / "node_modules").symlink_to(ROOT / "node_modules")
+    # notebooks may declare plugin modules as inputs (Chapter 2's evaluation notebook reads
+    # runtime/classifier.py): the real site's notebooks resolve them beside the project
+    (project / "plugins").symlink_to(ROOT / "plugins")
     if (ROOT / ".cache" / "models").exists():
         # only the verified model is shared; notebook and embedding caches start empty, so a
         # test project never evicts or overwrites the real project's cache entries

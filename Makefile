@@ -30,9 +30,10 @@ $(NODE_STAMP): package.json package-lock.json .npmrc
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-# The widgets' embedding model (see runtime.model in mkdocs.yml): fetched once, verified by
-# sha256; when already present and verified nothing is downloaded. The stamp lists the model's
-# files: one that is deleted or changed (newer than the stamp) makes this step run again.
+# The widgets' embedding model and language model (runtime.model and runtime.generator in
+# mkdocs.yml): fetched once, verified by sha256; when already present and verified nothing is
+# downloaded. The stamp lists both models' files: one that is deleted or changed (newer than the
+# stamp) makes this step run again.
 MODEL_FILES := $(shell cat $(MODEL_STAMP) 2>/dev/null)
 MODEL_GONE  := $(filter-out $(wildcard $(MODEL_FILES)),$(MODEL_FILES))
 $(MODEL_STAMP): mkdocs.yml $(PY_STAMP) $(wildcard $(MODEL_FILES)) $(if $(MODEL_GONE),FORCE)

@@ -39,7 +39,11 @@ POLICY: dict[str, tuple[str, ...]] = {
     # data: images: Material's icons are CSS masks given as data:image/svg+xml URLs.
     "img-src": ("'self'", "data:"),
     "font-src": ("'self'",),
-    "connect-src": ("'self'",),
+    # blob: because the text generator hands wllama its verified WebAssembly as a blob: URL that
+    # wllama's worker fetch()es (a worker made from a blob: URL inherits this policy). A blob:
+    # URL is a same-origin object this page made itself from bytes it already checked; it
+    # reaches no other host.
+    "connect-src": ("'self'", "blob:"),
     "object-src": ("'none'",),
     "base-uri": ("'self'",),
     "form-action": ("'self'",),

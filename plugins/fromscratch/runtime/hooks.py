@@ -11,7 +11,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 
 from ..cache import Cache
-from . import classifier, corpus, fetch, stage
+from ..textgen import answers as _answers  # noqa: F401 - registers the `generated` shortcode
+from . import classifier, corpus, fetch, generation, stage  # noqa: F401 - generation registers its section
 
 log = logging.getLogger("mkdocs.plugins.fromscratch.runtime")
 
@@ -58,7 +59,7 @@ class Runtime:
         sections: dict[str, object] = {"embedding": stage.embedding_section(model), "corpora": corpora}
         sections["classifiers"], heads = self._classifiers(model_dir, model_sha)
         staged += heads
-        context = stage.StageContext(self.root, node_modules, self.options, Path(config.docs_dir))
+        context = stage.StageContext(self.root, node_modules, self.options, Path(config.docs_dir), self.cache)
         for name, make in stage.SECTIONS.items():  # other models and libraries, declared in their modules
             extra, sections[name] = make(context)
             staged += extra

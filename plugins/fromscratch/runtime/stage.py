@@ -33,6 +33,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 from .. import assets
+from ..cache import Cache
 from .fetch import sha256_file
 
 FORMAT = 2  # runtime.js refuses a manifest of another format (a page older or newer than its data)
@@ -171,12 +172,13 @@ def require(manifest: Mapping, *names: str) -> None:
 @dataclass(frozen=True)
 class StageContext:
     """What a section needs to find its files: the project root, node_modules, the plugin's
-    `runtime:` options and the docs folder."""
+    `runtime:` options, the docs folder and the build's cache (None: a section caches nothing)."""
 
     root: Path
     node_modules: Path
     options: Mapping
     docs_dir: Path
+    cache: Cache | None = None
 
 
 SectionFn = Callable[[StageContext], tuple[list[Staged], dict]]

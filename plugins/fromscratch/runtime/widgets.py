@@ -20,6 +20,7 @@ WIDGETS: dict[str, str | None] = {
     "semantic-search": "pets",
     "embedding-map": "words",
     "train-classifier": None,
+    "text-generator": None,  # the language model of runtime.generator (see generation.py)
 }
 
 # widgets that read a classifier head trained at build time -> default head (runtime/classifier.py)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, make_project, run_mkdocs_build
 
-from browser.conftest import ARGS, CHROMIUM, Server, _wait_for_function_without_eval, serve
+from browser.conftest import Server, serve
 
 pytestmark = pytest.mark.browser
 
@@ -45,15 +45,10 @@ def gen_server(gen_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @pytest.fixture(scope="module")
-def gen_browser():  # noqa: ANN201
-    playwright = pytest.importorskip("playwright.sync_api")
-    playwright.Page.wait_for_function = _wait_for_function_without_eval  # the site's CSP forbids eval()
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed: run `make chromium`")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+def gen_browser(browser):  # noqa: ANN001, ANN201
+    """The session's one Chromium: a second sync_playwright() in the same thread fails once
+    another browser test has started the first."""
+    return browser
 
 
 # Before any page script: record every violation the page's policy reports.

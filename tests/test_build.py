@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import shutil
 from pathlib import Path
@@ -33,7 +34,7 @@ def test_site_builds_strict_with_the_seed_urls(built_site):
         html = built_site.page(url)
         h1 = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S)
         assert h1 is not None, url
-        text = re.sub(r"<[^>]+>", "", re.sub(r"<a class=\"headerlink\".*?</a>", "", h1[1]))
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<a class=\"headerlink\".*?</a>", "", h1[1])))
         assert text.strip() == heading.strip(), url
         assert f'<link rel="canonical" href="https://learning-llms.github.io/learning-llms-from-scratch/{url}">' in html
         seen.add(heading)

@@ -45,6 +45,9 @@ def _build(tmp: Path, model: Path, pets: dict) -> Path:
     shutil.rmtree(project / ".cache", ignore_errors=True)
     (project / ".cache" / "models").mkdir(parents=True)
     shutil.copytree(model, project / ".cache" / "models" / MODEL.name)
+    for other in (ROOT / ".cache" / "models").iterdir():  # the language model, unchanged between A and B
+        if other.is_dir() and other.name != MODEL.name:
+            (project / ".cache" / "models" / other.name).symlink_to(other)
     corpora = project / "docs" / "data" / "corpora"
     corpora.mkdir(parents=True)
     (corpora / "pets.json").write_text(json.dumps(pets), encoding="utf-8")

@@ -48,7 +48,7 @@ class SpamFilter extends WidgetBase {
     this.verdict = h("p", { class: "fs-verdict", "data-verdict": "" }, "Press Check to classify the message.");
     this.meter = h("meter", { class: "fs-verdict__meter", min: 0, max: 1, low: 0.5, high: 0.5, optimum: 0, value: 0, "aria-label": "Spam probability" });
     this.why = h("p", { class: "fs-widget__summary" });
-    this.influence = h("p", { class: "fs-influence", "aria-label": "How much each word pushed the verdict" });
+    this.influence = h("p", { class: "fs-influence", role: "group", "aria-label": "How much each word pushed the verdict" });
     this.output = h("div", { class: "fs-widget__output", "aria-live": "polite" }, this.verdict, this.meter, this.why, this.influence);
     this.append(h("p", { class: "fs-widget__title" }, "Is it spam?"), form, examples, this.output);
   }

@@ -84,11 +84,6 @@ def describe(found: dict[str, list[dict]]) -> str:
     return json.dumps(found, indent=1)[:6000]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the first run over Chapters 1 and 2 found dark-palette button contrast, an aria-label on "
-    "a <p> and a caption's contrast; fixed, but not yet re-run over the whole site (issue 12)",
-)
 def test_every_page_has_no_serious_violations(browser, site_server: Server, built_site, axe_source: str) -> None:  # noqa: ANN001
     pages = site_pages(built_site.site)
     assert len(pages) > 10 and "content/ch0-fundamentals/vectors/" in pages

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
 import random
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -24,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from ..cache import write_atomic
 
 FORMAT = 1  # bump when the output layout changes
 CLASSIFIERS_ROOT = "assets/classifiers"
@@ -274,10 +275,7 @@ def build(spec: Spec, root: Path, cache_dir: Path, model_sha: str, dims: int,
         except (OSError, ValueError):
             pass  # damaged: rebuild below
     blob = json.dumps(train(spec, model_sha, dims, embed), separators=(",", ":")).encode()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(blob)
-    os.replace(tmp, cached)  # atomic: a notebook and the build may train at the same time
+    write_atomic(cached, blob)  # a notebook and the build may train at the same time
     for old in cache_dir.glob(f"{spec.name}-*.json"):
         # only this head's older entries: "spam" must not delete "spam-sms-<key>.json"
         if old != cached and len(old.stem) == len(cached.stem):

@@ -22,7 +22,7 @@ SOURCE = ROOT / "docs" / "content" / "ch2-text-classification"
 CH2 = "content/ch2-text-classification/"
 EMBED = re.compile(r'\{%\s*notebook\s+"([^"]+)"\s*,\s*"([^"]+)"(?:\s*,\s*"(\w+)")?\s*%\}')
 GENERIC = "No description has been provided for this image"
-OUTPUT_WIDTH = 76  # characters an output line may have before the page wraps it (data notebook's WIDTH)
+OUTPUT_WIDTH = 70  # characters an output box holds on a 1280-pixel-wide screen (measured in Chromium)
 
 
 def _defined(tree: ast.AST) -> set[str]:

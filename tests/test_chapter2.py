@@ -96,7 +96,7 @@ def test_leakage_check_headers_alone_beat_the_text(built_site):
     text = text_of(built_site.page(CH2 + "data-and-baselines/"))
     rows = table_rows(text.split("time split, counting filter on")[-1], ["subject + body", "headers only"], 3)
     assert rows["headers only"][2] > rows["subject + body"][2]
-    assert re.search(r"header words most typical of ham \(count in ham/spam\):\s+\S+ \(\d+/0\)", text)
+    assert re.search(r"header words most typical of ham \(count in ham/spam\):\s+\S+\s\(\d+/0\)", text)
 
 
 def test_moderation_thresholds_review_band_and_word_list(built_site):

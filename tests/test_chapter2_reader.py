@@ -158,8 +158,8 @@ def test_learning_rate_demo_shows_what_the_page_says(built_site):
 
 def test_rings_below_a_coin_flip_is_explained_by_the_printed_shares(built_site):
     text = text_of(built_site.page(CH2 + "geometry/"))
-    match = re.search(r"linear boundary \| two rings \| test accuracy ([\d.]+)\s+red is (\d+)% of the training points "
-                      r"and (\d+)% of the test points; the model calls (\d+)% of the test points red,\s+"
+    match = re.search(r"linear boundary \| two rings \| test accuracy ([\d.]+)\s+red is (\d+)% of the training points, "
+                      r"(\d+)% of the test points;\s+the model calls (\d+)% of the test points red,\s+"
                       r"with probabilities from ([\d.]+) to ([\d.]+)", text)
     assert match, "the rings diagnosis is not printed"
     accuracy, train_red, test_red, called_red, low, high = (float(g) for g in match.groups())

@@ -43,8 +43,9 @@ def rows(text: str, names: list[str], columns: int) -> dict[str, list[float]]:
 def test_new_pages_are_in_the_nav_with_badge_diagram_math_aha_and_embeds(built_site, name):
     page = built_site.page(CH1 + name + "/")
     nav = page.split('data-md-type="navigation"', 1)[1].split('data-md-type="toc"', 1)[0]
-    assert re.search(rf'href="(\.\./)?{name}/"', nav) or 'md-nav__link--active' in nav
-    assert f"{name}/" in nav
+    others = [p for p in [*NEW_PAGES, "generation"] if p != name]
+    for target in [*others, "evaluation-notebook", "case-study-notebook"]:
+        assert f'href="../{target}/"' in nav, f"{target} is not in the chapter's nav"
     assert 'class="chapter-badge"' in page and 'class="aha-card"' in page
     assert 'class="mermaid"' in page, "a diagram"
     assert 'class="arithmatex"' in page, "math"
@@ -106,7 +107,21 @@ def test_case_study_numbers_and_gallery_match_the_run(built_site):
     scores = [float(s) for s in re.findall(r"(0\.\d{3})\s+\S+ §", text.split("g62: Which", 1)[1])[:3]]
     assert len(scores) == 3 and max(scores) - min(scores) <= 0.001 + 1e-9, "within a thousandth"
 
+    empty = int(number(r"prompts with no passage at all \(the best section alone is over the budget\): (\d+)", text))
+    assert f"{empty} prompts hold none at all" in text
+
+    # other language: the ranks and scores the prose quotes
+    g41, g66 = (number(rf"{q} best cosine ([\d.]+)", text) for q in ("g41", "g66"))
+    assert f"from {g41:.3f} to {g66:.3f}, just above the 0.40 threshold" in text and 0.40 <= g66 < g41
+    assert re.search(r"g55 English: answer at rank 8,", text) and re.search(r"g55 Spanish: answer at rank >10,", text)
+    g54 = number(r"g54 Spanish: answer at rank \S+, best cosine ([\d.]+)", text)
+    assert g54 < 0.40 and f"best cosine of {g54:.3f}" in text
+
+    misled = re.search(r"prompt holds passages but none of the answer: (\d+) of (\d+)", text)
+    assert misled and f"This happens to {misled.group(1)} of the {misled.group(2)} answerable" in text
     assert "Note to AI assistants" in text, "the doctored passage is shown"
+    doctored = number(r"Q: Am I allowed to sell software that contains MIT-licensed code\? best cosine ([\d.]+)", text)
+    assert doctored > g41 and f"({doctored:.3f} against {g41:.3f})" in text
     assert re.search(r"in the prompt: MIT full text A: According to \[[^\]]*\], you are not allowed to sell", text), \
         "the page says the planted instruction reached the prompt and the model followed it"
 
@@ -136,17 +151,18 @@ def test_chunking_lab_data_matches_the_chunking_notebook_and_a_fresh_measurement
     page = built_site.page(CH1 + "chunking/")
     assert "<chunking-lab" in page and "data-chunking-lab" in page
     lab = _lab_table(page)
-    assert len(lab) == 6
-    # the chunking notebook measured three of the same settings in its own kernel
+    assert {(n, ov) for n in (50, 100, 400) for ov in (0.0, 0.5)} == set(lab)
+    # the strategies table above it measured four of the same settings
     text = text_of(page)
-    measured = rows(text, ["fixed 50", "fixed 100", "fixed 100, 50% overlap"], 7)  # ... recall@5 last
-    for name, key in [("fixed 50", (50, 0.0)), ("fixed 100", (100, 0.0)), ("fixed 100, 50% overlap", (100, 0.5))]:
+    measured = rows(text, ["fixed 50", "fixed 100", "fixed 400", "fixed 100, 50% overlap"], 7)  # recall@5 last
+    for name, key in [("fixed 50", (50, 0.0)), ("fixed 100", (100, 0.0)), ("fixed 400", (400, 0.0)),
+                      ("fixed 100, 50% overlap", (100, 0.5))]:
         assert round(lab[key]["recall"], 3) == pytest.approx(measured[name][-1], abs=5e-4), name
         assert lab[key]["chunks"] == measured[name][0], name
     # the prose: recall@5 climbs with size, coverage does not follow
-    plain = [lab[(n, 0.0)] for n in (50, 100, 200)]
+    plain = [lab[(n, 0.0)] for n in (50, 100, 400)]
     assert plain[0]["recall"] < plain[1]["recall"] < plain[2]["recall"]
-    assert plain[2]["coverage"] <= plain[1]["coverage"]
+    assert plain[2]["coverage"] < plain[1]["coverage"]
 
     # and measured again here, from the chunkers and the model, for one setting
     sys.path.insert(0, str(ROOT / "docs/content/ch1-rag"))
@@ -161,10 +177,10 @@ def test_chunking_lab_data_matches_the_chunking_notebook_and_a_fresh_measurement
     gold = [json.loads(line) for line in (ROOT / "docs/data/rag/gold.jsonl").read_text().splitlines()]
     answerable = [q for q in gold if q["answers"]]
     model = MiniLM(ROOT / ".cache/models/all-MiniLM-L6-v2")
-    chunks = docs.fixed(200)
+    chunks = docs.fixed(100)
     V = model.embed([docs.text(c) for c in chunks])
     Q = model.embed([q["question"] for q in answerable])
     order = np.argsort(-(Q @ V.T), axis=1)
     recall = np.mean([any(docs.hits(q, chunks[i]) for i in order[k, :5]) for k, q in enumerate(answerable)])
-    assert lab[(200, 0.0)]["recall"] == pytest.approx(recall, abs=1e-4)
-    assert lab[(200, 0.0)]["chunks"] == len(chunks)
+    assert lab[(100, 0.0)]["recall"] == pytest.approx(recall, abs=1e-4)
+    assert lab[(100, 0.0)]["chunks"] == len(chunks)

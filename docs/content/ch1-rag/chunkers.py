@@ -1,4 +1,5 @@
-"""Four ways to cut the licenses into chunks, shared by the chunking notebook and its lab.
+"""Four ways to cut the licenses into chunks: the chunking notebook's, kept in a module so the
+chunking page can show them and tests can measure a setting again.
 
 Every license becomes one running list of words that remembers which section each word came
 from, and every chunk is `(license, first word, last word + 1)`: positions rather than text,

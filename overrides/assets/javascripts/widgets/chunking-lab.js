@@ -1,6 +1,6 @@
 // <chunking-lab>: pick a chunk size and an overlap, see recall@5 and coverage on the gold set.
 // No model runs in the page: every setting was cut, embedded and measured when the site was
-// built (chunking-lab-notebook.ipynb), and its results are the table the page shows below the
+// built (the chunking notebook's last cells), and its results are the table the page shows below the
 // lab (`table[data-chunking-lab]`, one row per setting). The lab reads that table, so what it
 // shows and what the notebook printed cannot differ.
 import { WidgetBase, h, nextId } from "./ui.js";

@@ -32,9 +32,9 @@ def rows(text: str, names: list[str], columns: int) -> dict[str, list[float]]:
     """Rows of a printed table: a row name followed by `columns` numbers."""
     out = {}
     for name in names:
-        match = re.search(rf"(?:^|\s){re.escape(name)}\s+((?:-?[\d.]+\s+){{{columns - 1}}}-?[\d.]+)", text)
+        match = re.search(rf"(?:^|\s){re.escape(name)}\s+((?:-?[\d.]+%?\s+){{{columns - 1}}}-?[\d.]+%?)", text)
         assert match, f"no row {name!r}"
-        out[name] = [float(x) for x in match.group(1).split()]
+        out[name] = [float(x.rstrip("%")) for x in match.group(1).split()]
     return out
 
 
@@ -82,6 +82,14 @@ def test_evaluation_metrics_by_hand_agree_with_trec_eval_and_the_prose(built_sit
     assert answered == 3 and "sample of three questions" in text
     assert len(re.findall(r"\bg\d\d\s+[\d.]+\s+[\d.]+\s+\d+ of \d+\s+\d+ of \d+", text)) == answered
     assert "at most 32 tokens" in text and "of at most 32 tokens" in text
+    sup = re.search(r"sentences supported by a passage they cite: (\d+) of (\d+)", text)
+    assert sup and f"Only {sup.group(1)} of the {sup.group(2)} sentences is supported" in text
+    only = re.search(r"answers citing only ids that were in the prompt: (\d+) of (\d+)", text)
+    assert only and f"only {only.group(1)} of the {only.group(2)} answers cites nothing but ids" in text
+    f1 = number(r"mean token F1 ([\d.]+),", text)
+    assert f"Mean token F1 is {f1:.2f}" in text
+    for made_up in ("[MIT license]", "[Lax 2014]"):  # the invented ids the prose quotes, flagged by the check
+        assert re.search(rf"UNSUPPORTED \(\d+% of its words in {re.escape(made_up)}\)", text), made_up
 
 
 @pytest.mark.slow

@@ -35,7 +35,10 @@ def test_changing_size_and_overlap_changes_the_recall_shown(browser, site_server
         table = page.evaluate("""() => [...document.querySelectorAll('table[data-chunking-lab] tr[data-size]')]
             .map(r => ({...r.dataset}))""")
         assert len(table) >= 4
-        rows = {(r["size"], r["overlap"]): r for r in table}
+        def key(d: dict) -> tuple[int, float]:
+            return int(d["size"]), float(d["overlap"])
+
+        rows = {key(r): r for r in table}
 
         seen = {}
         slider = page.get_by_label("Chunk size (words)")
@@ -48,12 +51,12 @@ def test_changing_size_and_overlap_changes_the_recall_shown(browser, site_server
             for value in page.eval_on_selector_all("chunking-lab select option", "os => os.map(o => o.value)"):
                 overlap.select_option(value)
                 shown = _shown(page)
-                row = rows[(shown["size"], shown["overlap"])]
+                row = rows[key(shown)]
                 # the lab shows exactly the measured row for the chosen setting
-                assert (shown["recall"], shown["coverage"], shown["chunks"]) == \
-                    (row["recall"], row["coverage"], row["chunks"])
+                assert [float(shown[k]) for k in ("recall", "coverage", "chunks")] == \
+                    [float(row[k]) for k in ("recall", "coverage", "chunks")]
                 assert float(shown["overlap"]) == float(value)
-                seen[(shown["size"], shown["overlap"])] = shown["recall"]
+                seen[key(shown)] = shown["recall"]
         assert set(seen) == set(rows), "every measured setting is reachable from the keyboard"
         assert len(set(seen.values())) > 1, "different settings show different recall"
         # the live region says it in words too
@@ -63,7 +66,7 @@ def test_changing_size_and_overlap_changes_the_recall_shown(browser, site_server
 
         page.get_by_role("button", name="Show the best recall@5").click()
         best = max(table, key=lambda r: float(r["recall"]))
-        assert _shown(page)["recall"] == best["recall"]
+        assert float(_shown(page)["recall"]) == float(best["recall"])
         assert not errors, errors
     finally:
         ctx.close()

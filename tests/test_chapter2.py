@@ -126,6 +126,11 @@ def test_moderation_limits_and_fairness_probe(built_site):
     flagged = {int(n) for _, n, _, _ in probe}
     highest = [float(s) for _, _, s, _ in probe]
     assert len(flagged) > 1 or max(highest) - min(highest) > 0.1  # "the flags do not fall evenly"
+    # what the page reads off these outputs: the real threat scores lower on threat than the
+    # chess boast, and every flag of the probe goes to a "developer" writer, as self-promotion
+    threat = re.search(r"I'm going to kill you\.\s+((?:\d\.\d\d\*?\s+){5})", text)
+    assert threat and float(threat.group(1).split()[1].rstrip("*")) < float(chess.group(1).split()[1].rstrip("*"))
+    assert all("developer" in who and label == "self-promotion" for who, n, _, label in probe if n != "0")
 
 
 def test_summary_embeds_the_key_tables(built_site):

@@ -133,9 +133,22 @@ def test_data_page_prints_lines_that_fit_the_page(built_site):
     assert too_long == []
 
 
+# every page of the chapter that shows printed output: the prose pages and the notebooks
+PRINTING_PAGES = sorted(path.stem for path in SOURCE.glob("*.md") if "{% notebook" in path.read_text(encoding="utf-8")) \
+    + sorted(path.stem for path in SOURCE.glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("name", PRINTING_PAGES)
+def test_every_chapter_page_prints_lines_that_fit_the_page(built_site, name):
+    lines = _output_lines(built_site.page(CH2 + name + "/"))
+    assert lines, f"{name} shows no printed output"
+    too_long = [line for line in lines if len(line) > OUTPUT_WIDTH]
+    assert too_long == [], name
+
+
 def _rates(text: str) -> dict[str, tuple[list[float], float, float]]:
     found = {}
-    pattern = (r"^\s*(too small|about right|too big) \(η = ([\d.]+)\)\s+loss after [\d, ]+ steps: ([\d., ]+)\n"
+    pattern = (r"^\s*(too small|about right|too big) \(η = ([\d.]+)\)\s+loss after [\d, ]+ steps:\s+([\d., ]+)\n"
                r"\s+over the last 50 steps: lowest ([\d.]+), highest ([\d.]+)")
     for label, _eta, values, low, high in re.findall(pattern, text, re.M):
         found[label] = ([float(v) for v in values.split(", ")], float(low), float(high))
@@ -172,7 +185,7 @@ def test_rings_below_a_coin_flip_is_explained_by_the_printed_shares(built_site):
 
 def test_naive_bayes_page_shows_a_real_mistake_third(built_site):
     text = text_of(built_site.page(CH2 + "naive-bayes/"))
-    verdicts = re.findall(r"\(truly (spam|ham)\)\s+prior [+-][\d.]+ \+ words [+-][\d.]+ = [+-][\d.]+ -> (spam|ham)", text)
+    verdicts = re.findall(r"\(truly\s(spam|ham)\)\s+prior [+-][\d.]+ \+ words [+-][\d.]+ = [+-][\d.]+ -> (spam|ham)", text)
     assert len(verdicts) == 3
     assert verdicts[0] == ("spam", "spam") and verdicts[1] == ("ham", "ham")
     assert verdicts[2] == ("spam", "ham")  # the page calls it a spam the model missed
@@ -220,3 +233,19 @@ def test_every_figure_cell_carries_alt_text(notebook):
         if cell["cell_type"] == "code" and "plt.show()" in source:
             alt = cell["metadata"].get("alt")
             assert alt and len(alt.split()) >= 12, f"{notebook} cell {index + 1} has no alt text"
+
+
+def test_cheat_sheet_uses_the_names_of_the_chapter_code():
+    """Every name in the cheat sheet's numpy column is a name some chapter notebook's code uses."""
+    code = "\n".join("".join(cell["source"]) for path in SOURCE.glob("*.ipynb")
+                     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"] if cell["cell_type"] == "code")
+    sheet = (SOURCE / "summary.md").read_text(encoding="utf-8").split("## Cheat sheet", 1)[1].split("\n## ", 1)[0]
+    names = set()
+    for line in sheet.splitlines():
+        if line.startswith("|") and line.count("|") >= 4:
+            for snippet in re.findall(r"`([^`]+)`", line.split("|")[3]):
+                names |= set(re.findall(r"[A-Za-z_]\w*", snippet))
+    assert {"push", "index", "learning_rate", "grad_w"} <= names
+    missing = sorted(name for name in names if not hasattr(builtins, name) and name not in {"for", "in"}
+                     and not re.search(rf"\b{name}\b", code))
+    assert missing == []

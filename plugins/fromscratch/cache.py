@@ -2,7 +2,8 @@
 
 Kinds: `notebooks` (executed notebooks and the copies mkdocs-jupyter renders), `embeds`
 (rendered inline cells), `styles` (the shared notebook stylesheet), `corpora` (widget corpus
-vectors), `generations` (the language model's tokenizer.json and build-time answers), `mkdocs-jupyter` (that plugin's render cache, pointed here by `plugin.py`) and
+vectors), `generations` (the language model's tokenizer.json and build-time answers), `kernels`
+(what the notebook kernel has installed, per state of its site-packages), `mkdocs-jupyter` (that plugin's render cache, pointed here by `plugin.py`) and
 `models` (fetched by `make setup`, never touched here).
 
 Every entry a build reads or writes is recorded; at the end of the build `manifest.json`
@@ -32,7 +33,8 @@ T = TypeVar("T")
 MANIFEST = "manifest.json"
 # "models" is make's, never evicted; "embeddings" is where corpus vectors lived before
 # (its entries are never used now, so it empties on the first build)
-MANAGED = ("notebooks", "embeds", "styles", "corpora", "mkdocs-jupyter", "embeddings", "generations")
+MANAGED = ("notebooks", "embeds", "styles", "corpora", "mkdocs-jupyter", "embeddings", "generations",
+           "kernels")
 _STALE_TMP = 3600  # seconds: older temporary files are leftovers of a killed writer
 
 

@@ -30,6 +30,7 @@ from .notebooks import embed as notebook_embed
 from .notebooks import pages as notebook_pages
 from .notebooks import styles as notebook_styles
 from .notebooks.images import ImageStore
+from .runtime import fetch
 from .runtime import widgets as _widgets  # noqa: F401 - registers the widget shortcode
 from .runtime.hooks import Runtime
 from .serve_report import ServeReport
@@ -78,6 +79,8 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         cache = Cache((self._root / self.config.cache_dir).resolve(), enabled=self.config.cache,
                       project=str(Path(config.config_file_path).resolve()))
         notebook_pages.check_site_dir(cache.root, config)
+        if cache.enabled:
+            fetch.load_digests(cache.root)  # file hashes the last build saved (by path, size, mtime, inode)
         self.build = Build(self._root, Path(config.docs_dir), Path(config.site_dir), cache, self.config)
         _configure_jupyter(config, cache)
         self._runtime = Runtime()
@@ -204,6 +207,8 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         for path in used if used is not None else renders.glob("*.json"):  # unknown: keep them all
             self.build.cache.use(Path(path))
         self.build.cache.finish()  # the manifest of what this build used; evict the rest
+        if self.build.cache.enabled:
+            fetch.save_digests(self.build.cache.root)
         self._serve_report.on_post_build(config)  # last: every warning of this build is in
 
 

@@ -94,11 +94,17 @@ class Cache:
         if self.enabled:
             write_atomic(self.path(kind, name), data)
 
-    def finish(self) -> None:
-        """Record what this build used, then evict what no project's latest build used."""
+    def finish(self, *, partial: bool = False) -> None:
+        """Record what this build used, then evict what no project's latest build used.
+
+        `partial`: the build skipped pages (`mkdocs serve --dirty` rebuilds only what changed),
+        so what it used is added to this project's last list instead of replacing it."""
         if not self.enabled or not self.root.is_dir():
             return
         manifest = self._read_manifest()
+        if partial:
+            before = manifest.get("builds", {}).get(self.project, {}).get("entries", [])
+            self.used.update(e for e in before if isinstance(e, str))
         builds = {
             project: entry for project, entry in manifest.get("builds", {}).items()
             if project != self.project and Path(project).is_file()  # projects that still exist

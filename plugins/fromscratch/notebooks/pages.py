@@ -105,6 +105,7 @@ def prepare(build: Build, files: Files, config: MkDocsConfig, options: Notebooks
     sources: dict[str, tuple[File, nbformat.NotebookNode, str]] = {}
     ready: dict[str, nbformat.NotebookNode] = {}
     jobs: list[Job] = []
+    inputs_memo: dict = {}  # folders and globs that several notebooks share, listed once
     for f in sorted(notebooks, key=lambda f: f.src_uri):
         start = time.perf_counter()
         name = f"docs/{f.src_uri}"
@@ -112,7 +113,7 @@ def prepare(build: Build, files: Files, config: MkDocsConfig, options: Notebooks
             nb = _read_source(f.abs_src_path)
         except Exception as exc:  # noqa: BLE001 - any parse error is the author's to fix
             raise SourceError(name, None, f"not a readable notebook ({exc.__class__.__name__}: {exc})") from None
-        key = notebook_key(nb, env, f.src_uri, notebook_inputs(Path(f.abs_src_path), nb, name))
+        key = notebook_key(nb, env, f.src_uri, notebook_inputs(Path(f.abs_src_path), nb, name, inputs_memo))
         sources[f.src_uri] = (f, nb, key)
         cached = _load_executed(cache, key)
         if cached is not None:

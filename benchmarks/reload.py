@@ -91,10 +91,11 @@ def main() -> None:
                     copy(entry, project / ".cache" / entry.name)
         port = free_port()
         base = f"http://127.0.0.1:{port}/"
+        serve_log = (Path(tmp) / "serve.log").open("w")  # shown when a page never shows an edit
         proc = subprocess.Popen(
             [sys.executable, "-m", "fromscratch.serve", "--port", str(port), "--livereload",
              *args.serve_args.split()],
-            cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            cwd=project, stdout=serve_log, stderr=subprocess.STDOUT, start_new_session=True,
             env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
         )
         results: dict[str, list[float]] = {}
@@ -115,7 +116,13 @@ def main() -> None:
                         path.write_text(original + f"\n\n{marker}\n", encoding="utf-8")
                     else:
                         edit_notebook(path, original, marker)
-                    times.append(wait_for(url, marker, proc, 600))
+                    try:
+                        times.append(wait_for(url, marker, proc, 600))
+                    except SystemExit:
+                        serve_log.flush()
+                        print((Path(tmp) / "serve.log").read_text(encoding="utf-8")[-3000:], file=sys.stderr)
+                        raise
+                    print(f"{label}: edit {i + 1}: {times[-1]:.2f} s", file=sys.stderr, flush=True)
                     time.sleep(1)
                 path.write_text(original, encoding="utf-8")
                 time.sleep(2)

@@ -110,12 +110,12 @@ def prepare(build: Build, files: Files, config: MkDocsConfig, options: Notebooks
         start = time.perf_counter()
         name = f"docs/{f.src_uri}"
         try:
-            nb = _read_source(f.abs_src_path)
+            nb = nbformat.read(f.abs_src_path, as_version=4)
         except Exception as exc:  # noqa: BLE001 - any parse error is the author's to fix
             raise SourceError(name, None, f"not a readable notebook ({exc.__class__.__name__}: {exc})") from None
         key = notebook_key(nb, env, f.src_uri, notebook_inputs(Path(f.abs_src_path), nb, name, inputs_memo))
         sources[f.src_uri] = (f, nb, key)
-        cached = _load_executed(cache, key)
+        cached = cache.load(key)
         if cached is not None:
             ready[f.src_uri] = cached
             log.info(f"notebook {name}: cached, {time.perf_counter() - start:.2f} s")
@@ -147,61 +147,15 @@ def prepare(build: Build, files: Files, config: MkDocsConfig, options: Notebooks
     for outcome in outcomes:
         ready[outcome.job.name.removeprefix("docs/")] = outcome.nb  # type: ignore[assignment]
 
-    for src_uri, (f, nb, key) in sources.items():
+    for src_uri, (f, nb, _key) in sources.items():
         executed = ready[src_uri]
+        merged = merge_outputs(nb, executed)
         path = build.cache.path("notebooks", f"pages/{src_uri}")  # a working copy, cache on or off
-        merged = _write_merged(path, f.abs_src_path, key, nb, executed)
+        write_if_changed(path, nbformat.writes(merged))
         _point_at(f, path)
         info = executed.metadata.get("fromscratch", {})
         build.executed[src_uri] = Executed(src_uri, path, info.get("executed_at", ""), info.get("seconds", 0.0),
                                            merged)
-
-
-# Process state, like the file digests in runtime/fetch.py: `mkdocs serve` runs all of the
-# above on every save, and reading, validating, merging and writing back every notebook cost
-# about a second of each reload (several on a busy machine) for notebooks nobody touched.
-# Each entry is keyed by what it depends on (a file's size, mtime and inode; a cache key),
-# so a changed notebook is read again; the notebooks kept here are never modified.
-_sources: dict[str, tuple[tuple, nbformat.NotebookNode]] = {}  # source path -> (stat, notebook)
-_executed: dict[str, nbformat.NotebookNode] = {}  # executed entry path -> its notebook
-_merged: dict[str, tuple[tuple, nbformat.NotebookNode]] = {}  # working copy -> (what made it, merged)
-
-
-def _signature(path: str | Path) -> tuple:
-    stat = Path(path).stat()
-    return stat.st_size, stat.st_mtime_ns, stat.st_ino
-
-
-def _read_source(path: str) -> nbformat.NotebookNode:
-    signature = _signature(path)
-    hit = _sources.get(path)
-    if hit is None or hit[0] != signature:
-        hit = _sources[path] = (signature, nbformat.read(path, as_version=4))
-    return hit[1]
-
-
-def _load_executed(cache: NotebookCache, key: str) -> nbformat.NotebookNode | None:
-    """The executed notebook for `key` (recorded as used), read from disk once per process."""
-    entry = cache.cache.path("notebooks", f"executed/{key}.ipynb")
-    nb = _executed.get(str(entry))
-    if nb is None or not cache.cache.enabled or not entry.is_file():
-        nb = cache.load(key)
-        if nb is not None:
-            _executed[str(entry)] = nb
-    return nb
-
-
-def _write_merged(path: Path, source: str, key: str, nb: nbformat.NotebookNode,
-                  executed: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The source with the executed outputs, written to `path` unless it is there already."""
-    made_by = (_signature(source), key, id(executed))
-    hit = _merged.get(str(path))
-    if hit is not None and hit[0][:-1] == made_by and path.is_file() and _signature(path) == hit[0][-1]:
-        return hit[1]
-    merged = merge_outputs(nb, executed)
-    write_if_changed(path, nbformat.writes(merged))
-    _merged[str(path)] = ((*made_by, _signature(path)), merged)
-    return merged
 
 
 def _point_at(f: File, path: Path) -> None:

@@ -2,15 +2,22 @@
 
     .venv/bin/python benchmarks/build.py [--notebooks 4] [--write benchmarks/RESULTS-build.md]
     .venv/bin/python benchmarks/build.py --site     (the real site and its own notebooks)
+    .venv/bin/python benchmarks/build.py --site --workdir DIR --phase cold   (then --phase warm)
 
-Writes a throwaway project (the real mkdocs.yml and overrides, no nav) with a few synthetic
-notebooks (numpy work of about a second plus a matplotlib plot each), then times whole
+Writes two throwaway projects (the real mkdocs.yml and overrides) with the same notebooks
+(synthetic ones: numpy work of about a second plus a matplotlib plot each; or the site's
+own): ours (our executor; mkdocs-jupyter only renders) and the anchor (mkdocs-jupyter
+`execute: true`, our executor off, the Markdown pages' embeds removed since mkdocs-jupyter
+cannot show cells in a Markdown page), each with its own cache folder. Then times whole
 `mkdocs build` runs, start to finish, as an author would wait for them:
 
-- ours, cold: empty cache, every notebook executed (in parallel)
-- ours, warm: nothing changed
+- cold: both projects with empty caches, side by side (so both see the same machine load;
+  `--sequential` for one after the other)
+- warm: nothing changed, both projects, interleaved, median of `--repeat`
 - ours, one notebook edited: one code cell changed
-- mkdocs-jupyter `execute: true` (our executor off), without and with its own render cache
+
+With `--workdir` the projects and caches stay, and `--phase warm` can time a later commit's
+warm builds on the caches a cold phase filled (the table names both commits).
 """
 
 from __future__ import annotations

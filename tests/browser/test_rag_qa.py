@@ -17,6 +17,7 @@ from conftest import ROOT
 from rag_site import rag_site  # noqa: F401 - the session's site with the widget
 
 from browser.conftest import Server, serve
+from browser.test_a11y import SCHEMES, axe_source, describe, run_axe, set_scheme  # noqa: F401 - axe_source: a fixture
 
 pytestmark = pytest.mark.browser
 
@@ -160,6 +161,41 @@ def test_generalises_to_held_out_phrasings(session) -> None:  # noqa: ANN001
     hits = [q["id"] for q in questions if hit(ask(session["page"], q["question"], "hybrid"), q)]
     assert len(questions) == 10
     assert len(hits) >= HELDOUT_MIN_HITS, f"hybrid hit@5 on held-out questions: {hits}"
+
+
+def test_keyboard_alone_and_no_serious_axe_findings(browser, rag_server: Server, axe_source: str) -> None:  # noqa: ANN001, F811
+    """Type, Enter, Tab to an example, Enter: every step by keyboard; axe idle and answered, light and dark."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce",
+                              bypass_csp=True)  # axe is injected inline; the CSP is tested in test_csp.py
+    ctx.set_default_timeout(LONG)
+    try:
+        page = ctx.new_page()
+        page.goto(rag_server.base)
+        widget = page.locator(f"{W}[data-state]")
+        widget.wait_for()
+        for scheme in SCHEMES:
+            set_scheme(page, scheme)
+            assert run_axe(page, axe_source, W) == [], f"idle, {scheme}"
+        question = gold()["g40"]["question"]
+        widget.get_by_label("Your question about a software license").focus()
+        page.keyboard.type(question)
+        page.keyboard.press("Enter")
+        page.wait_for_function("(q) => document.querySelector('rag-qa').dataset.question === q"
+                               " && ['done', 'error'].includes(document.querySelector('rag-qa').dataset.state)", arg=question)
+        assert widget.get_attribute("data-found") == "true"
+        assert widget.locator(".fs-widget__summary").evaluate("(el) => el.closest('[aria-live]') !== null")
+        for _ in range(12):  # from the box, Tab through the rankings and Ask to the first example
+            page.keyboard.press("Tab")
+            if page.evaluate("() => document.activeElement.classList.contains('fs-rag__example')"):
+                break
+        page.keyboard.press("Enter")
+        assert widget.get_attribute("data-source") == "build"
+        for scheme in SCHEMES:
+            set_scheme(page, scheme)
+            bad = run_axe(page, axe_source, W)
+            assert bad == [], f"answered, {scheme}: {describe({'widget': bad})}"
+    finally:
+        ctx.close()
 
 
 def test_streams_an_answer_with_citations_from_the_real_model(session) -> None:  # noqa: ANN001

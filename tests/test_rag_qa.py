@@ -118,7 +118,7 @@ def test_generation_notebook_reads_the_shared_pipeline_file() -> None:
     assert "../../data/rag/pipeline.json" in nb["metadata"]["fromscratch"]["inputs"]
     code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
     assert 'Path("../../data/rag/pipeline.json")' in code
-    for literal in (SETTINGS["prompt"]["system"], "According to [", "BUDGET = 400", "THRESHOLD = 0.4"):
+    for literal in (SETTINGS["prompt"]["system"], 'ANSWER_START = "', "BUDGET = 400", "THRESHOLD = 0.4"):
         assert literal not in code, f"the notebook repeats {literal!r} instead of reading pipeline.json"
 
 

@@ -155,6 +155,10 @@ class RagQa extends WidgetBase {
     if (event.type === "progress" && this.dataset.state !== "running") this.setState("loading");
   }
 
+  modelReady() {
+    if (this._computing && this.dataset.state === "loading") this.setState("running"); // now embedding the question
+  }
+
   // Corpus, settings, BM25 index and token counter: once per page.
   prepare() {
     if (!this._prepared) {
@@ -196,6 +200,8 @@ class RagQa extends WidgetBase {
     this.stop();
     this.reset();
     const mode = this.mode();
+    const run = (this._run = (this._run || 0) + 1); // a newer question supersedes this one
+    this._computing = true;
     this.setState(stats.state === "ready" ? "running" : "loading");
     this.summary.textContent = "Finding passages on this device…";
     try {
@@ -203,6 +209,7 @@ class RagQa extends WidgetBase {
       const { ranked, best } = await this.retrieve(question, mode);
       const ms = performance.now() - started;
       const { settings, corpus, count } = await this.prepare();
+      if (run !== this._run) return;
       const { prompt, retrieval } = settings;
       const found = best >= retrieval.threshold;
       const items = ranked.map((r) => corpus.items[r.index]);
@@ -221,14 +228,18 @@ class RagQa extends WidgetBase {
       this.showPrompt(built, prompt);
       this.pending = { built, prompt };
       if (this.modelInfo) {
+        this._computing = false;
         await this.answerPending();
       } else {
         this.caption.textContent = "Load the language model to have it answer from this prompt, or try an example answered when the page was built.";
         this.setState("done");
       }
     } catch (error) {
+      if (run !== this._run) return;
       this.setState("error");
       throw error;
+    } finally {
+      if (run === this._run) this._computing = false;
     }
   }
 
@@ -265,6 +276,7 @@ class RagQa extends WidgetBase {
 
   showExample(example) {
     this.stop();
+    this._run = (this._run || 0) + 1; // any question still running is superseded
     this.reset();
     this.input.value = example.question;
     this.modeInputs.forEach((m) => (m.radio.checked = m.radio.value === "hybrid"));
@@ -330,7 +342,8 @@ class RagQa extends WidgetBase {
   async answerPending() {
     const { built, prompt } = this.pending;
     this.pending = null;
-    this.controller = new AbortController();
+    const run = this._run;
+    const controller = (this.controller = new AbortController());
     this.stopButton.disabled = false;
     this.setState("running");
     this.answer.textContent = prompt.answer_start;
@@ -341,24 +354,28 @@ class RagQa extends WidgetBase {
         prompt: built.text,
         maxTokens: prompt.max_tokens,
         temperature: 0,
-        signal: this.controller.signal,
+        signal: controller.signal,
         onPhase: ({ phase, tokens }) => {
-          this.caption.textContent = phase === "reading" ? `Reading ${tokens} tokens…` : "Writing the answer…";
+          if (run === this._run) this.caption.textContent = phase === "reading" ? `Reading ${tokens} tokens…` : "Writing the answer…";
         },
-        onToken: (piece) => this.answer.append(document.createTextNode(piece)),
+        onToken: (piece) => run === this._run && this.answer.append(document.createTextNode(piece)),
       });
+      if (run !== this._run) return; // the reader moved on (Stop, a new question or an example)
       this.showChecks(this.answer.textContent, built.used);
       const speed = result.tokensPerSecond ? ` at ${result.tokensPerSecond.toFixed(1)} tokens/s` : "";
       this.caption.textContent = `${result.stopped ? "Stopped. " : ""}Written in your browser by the language model: greedy, ${result.promptTokens} prompt tokens, ${result.tokens} tokens written${speed}.`;
       this.dataset.tokens = String(result.tokens);
       this.setState("done");
     } catch (error) {
+      if (run !== this._run) return;
       this._lmError = true;
       this.showError(error);
       this.setState("error");
     } finally {
-      this.stopButton.disabled = true;
-      this.controller = null;
+      if (this.controller === controller) {
+        this.stopButton.disabled = true;
+        this.controller = null;
+      }
     }
   }
 

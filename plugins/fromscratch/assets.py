@@ -1,4 +1,4 @@
-"""Serve front-end packages (fonts, KaTeX, Mermaid) from the site itself.
+"""Serve front-end packages (fonts, KaTeX, Mermaid, coi-serviceworker) from the site itself.
 
 Material loads Google Fonts and Mermaid from public CDNs by default; the site
 promises that nothing leaves the reader's origin. The files come from
@@ -41,6 +41,12 @@ PACKAGES = (
     Package("mermaid", "mermaid", ("dist/mermaid.min.js",)),
 )
 
+# Files served at the site root rather than under assets/vendor/: a service worker controls
+# only the pages at or below its own URL, and coi-serviceworker's must control the whole site.
+# Its URL must also stay the same from build to build (a new URL would register a second worker),
+# so it is not content-hashed; browsers re-check a worker's bytes on every navigation.
+ROOT_FILES = {"coi-serviceworker.js": ("coi-serviceworker", "coi-serviceworker.js")}
+
 _CSS_URL = re.compile(r"url\(\s*['\"]?(?!data:|https?:|//)([^'\")?#]+)[^)]*\)")
 
 
@@ -55,7 +61,7 @@ def package_dir(node_modules: Path, name: str) -> Path:
 
 
 def vendor_files(node_modules: Path) -> dict[str, Path]:
-    """Map site paths (assets/vendor/...) to the files in node_modules that they serve."""
+    """Map site paths (assets/vendor/..., and ROOT_FILES) to the files in node_modules that they serve."""
     staged: dict[str, Path] = {}
     for pkg in PACKAGES:
         root = package_dir(node_modules, pkg.name)
@@ -72,6 +78,11 @@ def vendor_files(node_modules: Path) -> dict[str, Path]:
             if rel.endswith(".css"):
                 for url in _CSS_URL.findall(src.read_text(encoding="utf-8")):
                     todo.append((posixpath.join(posixpath.dirname(rel), url), rel))
+    for dest, (name, rel) in ROOT_FILES.items():
+        src = inside_package(package_dir(node_modules, name), rel, name, "package.json")
+        if not src.is_file():
+            raise PluginError(f"{name} has no file {rel}: reinstall with `npm ci --ignore-scripts`")
+        staged[dest] = src
     return staged
 
 

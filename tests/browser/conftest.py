@@ -158,8 +158,12 @@ def browser():  # noqa: ANN201
 
 
 @pytest.fixture
-def context(browser):  # noqa: ANN001, ANN201
-    ctx = browser.new_context()
+def context(browser, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
+    """Pages run with the site's service worker (coi-serviceworker), as readers' do, except in
+    tests marked `no_service_worker`: Playwright's page.route() does not see the requests a
+    service worker makes, so tests that rewrite responses block it."""
+    blocked = request.node.get_closest_marker("no_service_worker") is not None
+    ctx = browser.new_context(service_workers="block" if blocked else "allow")
     ctx.set_default_timeout(60_000)
     yield ctx
     ctx.close()

@@ -60,8 +60,10 @@ document.addEventListener('securitypolicyviolation', (e) => {
 """
 
 
-def new_context(gen_browser, offsite: list[str], origin: str):  # noqa: ANN001, ANN201
-    ctx = gen_browser.new_context()
+def new_context(gen_browser, offsite: list[str], origin: str, workers: str = "block"):  # noqa: ANN001, ANN201
+    """workers: "allow" lets the site's service worker in (cross-origin isolation, as readers
+    get it); the failure tests block it, so that no reload races with what they do."""
+    ctx = gen_browser.new_context(service_workers=workers)
     ctx.add_init_script(LISTEN)
     ctx.set_default_timeout(180_000)
     ctx.on("request", lambda r: offsite.append(r.url) if not r.url.startswith((origin, "blob:", "data:")) else None)
@@ -72,11 +74,18 @@ def new_context(gen_browser, offsite: list[str], origin: str):  # noqa: ANN001, 
 def shared(gen_browser, gen_server: Server):  # noqa: ANN001, ANN201
     """A context whose first page has loaded the model (one download for the module)."""
     offsite: list[str] = []
-    ctx = new_context(gen_browser, offsite, gen_server.origin)
+    ctx = new_context(gen_browser, offsite, gen_server.origin, workers="allow")
     page = ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    loads: list[str] = []
+    page.on("load", lambda p: loads.append(p.url))
     page.goto(gen_server.base)
+    # The plain server sends no COOP/COEP (like GitHub Pages): the site's service worker adds
+    # them, and this page, which runs the language model, reloads itself once to be isolated.
+    page.wait_for_function("self.crossOriginIsolated === true", timeout=30_000)
+    page.wait_for_timeout(1_000)
+    assert len(loads) == 2, f"expected one reload to become isolated, saw {len(loads)} loads"
     gen = page.locator(f"{GEN}[data-state]")  # once the element is defined
     assert gen.get_attribute("data-state") == "idle"
     assert not [p for p, _ in gen_server.log if any(h in p for h in HEAVY)], "fetched before the reader asked"
@@ -99,6 +108,10 @@ def test_streams_an_answer_and_shows_its_speed(shared, gen_server: Server) -> No
     page = shared["page"]
     gen = page.locator(GEN)
     assert int(gen.get_attribute("data-network-bytes")) >= 98_362_432  # the first visit downloaded the model
+    # isolated by the service worker, so the model runs one thread per core (up to 4)
+    cores = page.evaluate("navigator.hardwareConcurrency")
+    assert gen.get_attribute("data-isolated") == "true"
+    assert int(gen.get_attribute("data-threads")) == max(1, min(4, cores))
     generate(page, "Name a colour.", 6)
     page.wait_for_function(f"document.querySelector('{GEN}').dataset.state === 'running'")
     # before the first token, the phase line says how many tokens the model is reading
@@ -169,14 +182,25 @@ def test_second_visit_downloads_no_model_bytes(shared, gen_server: Server) -> No
 
 def test_pages_without_the_widget_load_none_of_it(gen_browser, gen_server: Server) -> None:  # noqa: ANN001
     offsite: list[str] = []
-    ctx = new_context(gen_browser, offsite, gen_server.origin)
+    ctx = new_context(gen_browser, offsite, gen_server.origin, workers="allow")
     page = ctx.new_page()
     urls: list[str] = []
+    loads: list[str] = []
     page.on("request", lambda r: urls.append(r.url))
+    page.on("load", lambda p: loads.append(p.url))
     page.goto(gen_server.base + "plain/")
     page.wait_for_load_state("networkidle")
+    # the service worker is registered from here too, but a page without a generating widget
+    # never reloads for it: it takes control in place, and the next page is isolated
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+    page.wait_for_timeout(500)
+    assert len(loads) == 1, loads
+    assert page.evaluate("self.crossOriginIsolated") is False
+    page.goto(gen_server.base + "plain/")
+    assert page.evaluate("self.crossOriginIsolated") is True
     ctx.close()
     assert not [u for u in urls if any(h in u for h in (*HEAVY, "generation", "text-generator"))]
+    assert not offsite
 
 
 # --- failures: each shows plain words, a retry, and the state "error" -----------------------

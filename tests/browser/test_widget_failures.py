@@ -13,7 +13,7 @@ import pytest
 
 from browser.conftest import Server
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.no_service_worker]  # they rewrite responses with page.route
 
 WIDGET = "similarity-playground"
 NO_SIMD = "WebAssembly.validate = () => false; // test: a browser without WebAssembly SIMD\n"

@@ -43,6 +43,29 @@ def test_semantic_search_finds_cats_without_shared_words(page, server) -> None: 
     assert page.errors == []
 
 
+def test_widgets_work_in_an_isolated_page(browser, server) -> None:  # noqa: ANN001
+    """The service worker that makes pages cross-origin isolated for the language model sits in
+    front of every request of the site: the embedding model must still load through it, from
+    this origin only, and rank as before."""
+    ctx = browser.new_context(service_workers="allow")
+    ctx.set_default_timeout(60_000)
+    offsite: list[str] = []
+    ctx.on("request", lambda r: offsite.append(r.url) if not r.url.startswith((server.origin, "blob:", "data:")) else None)
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server.base + "plain/")
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+    page.goto(server.base)
+    assert page.evaluate("self.crossOriginIsolated") is True
+    page.fill("semantic-search input", "feline pets")
+    use(page, "semantic-search")
+    first = semantic_results(page).locator("li").first
+    assert first.get_attribute("data-topic") == "cats"
+    ctx.close()
+    assert errors == [] and offsite == []
+
+
 def test_similarity_playground(page, server) -> None:  # noqa: ANN001
     page.goto(server.base)
     page.fill("similarity-playground input >> nth=0", "A cat is sleeping on the sofa.")
@@ -139,6 +162,7 @@ def test_missing_model_file_shows_error_and_retry(page, server) -> None:  # noqa
     assert error.is_hidden()
 
 
+@pytest.mark.no_service_worker
 def test_corrupt_model_file_is_rejected(page, server) -> None:  # noqa: ANN001
     page.route("**/model_quantized.onnx", lambda route: route.fulfill(status=200, body=b"not a model" * 100))
     page.goto(server.base)

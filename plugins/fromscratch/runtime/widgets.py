@@ -11,7 +11,7 @@ import html
 from pathlib import Path
 
 from ..errors import ShortcodeError
-from ..shortcodes.context import WIDGET, PageContext
+from ..shortcodes.context import GENERATION, WIDGET, PageContext
 from ..shortcodes.registry import register
 
 # widget name -> default corpus (None: the widget takes no corpus)
@@ -22,6 +22,10 @@ WIDGETS: dict[str, str | None] = {
     "train-classifier": None,
     "text-generator": None,  # the language model of runtime.generator (see generation.py)
 }
+
+# widgets that run the language model: their pages reload once, on a first visit, to become
+# cross-origin isolated (two threads instead of one; see assets/javascripts/isolation.js)
+GENERATING = frozenset({"text-generator", "rag-qa"})
 
 # widgets that read a classifier head trained at build time -> default head (runtime/classifier.py)
 CLASSIFIER_WIDGETS: dict[str, str] = {"spam-filter": "spam", "threshold-explorer": "spam"}
@@ -46,6 +50,8 @@ def widget(name: str, corpus: str = "", classifier: str = "", ctx: PageContext |
     """A live widget that runs the embedding model in the reader's browser."""
     if ctx is not None:
         ctx.features.add(WIDGET)  # main.html loads the widget scripts only on such pages
+        if name in GENERATING:
+            ctx.features.add(GENERATION)
     if name in CLASSIFIER_WIDGETS:
         built = getattr(getattr(ctx, "build", None), "classifiers", [])
         return _classifier_widget(name, corpus, classifier, built)

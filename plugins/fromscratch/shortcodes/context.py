@@ -28,6 +28,7 @@ WIDGET = "widget"
 OWN_FOOTER = "own-footer"  # the page brings its own previous/next links (contentfooter)
 MATH = "math"  # KaTeX is needed
 MERMAID = "mermaid"
+GENERATION = "generation"  # a widget runs the language model: the page asks for cross-origin isolation
 
 
 @dataclass

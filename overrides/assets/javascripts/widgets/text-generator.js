@@ -28,6 +28,12 @@ function numberField(labelText, { value, min, max, step }) {
   return { input, node: h("div", { class: "fs-widget__field fs-gen__param" }, h("label", { for: id, class: "fs-widget__label" }, labelText), input) };
 }
 
+// Why a multi-core device runs one thread: the page is not cross-origin isolated (yet).
+function threadHint(info) {
+  if (info.isolated || info.threads > 1 || (navigator.hardwareConcurrency || 1) < 2) return "";
+  return " One thread only: this page is not cross-origin isolated yet. Reload it to let the model use more of your processor (see “Threads” below).";
+}
+
 class TextGenerator extends HTMLElement {
   connectedCallback() {
     if (this._built) return;
@@ -115,7 +121,8 @@ class TextGenerator extends HTMLElement {
       this.progress.classList.remove("is-active");
       this.loadButton.hidden = true;
       this.runButton.disabled = false;
-      this.phase.textContent = `Model ready in ${(info.ms / 1000).toFixed(1)} s (${info.networkBytes ? formatBytes(info.networkBytes) + " downloaded" : "from this browser's cache"}, ${info.threads} thread${info.threads > 1 ? "s" : ""}). Press Generate.`;
+      this.dataset.isolated = String(info.isolated);
+      this.phase.textContent = `Model ready in ${(info.ms / 1000).toFixed(1)} s (${info.networkBytes ? formatBytes(info.networkBytes) + " downloaded" : "from this browser's cache"}, ${info.threads} thread${info.threads > 1 ? "s" : ""}). Press Generate.${threadHint(info)}`;
       this.setState("ready");
       return true;
     } catch (error) {

@@ -112,7 +112,11 @@ class RagQa extends WidgetBase {
     const exampleButtons = this.examples.map((ex) =>
       h("button", { type: "button", class: "md-button fs-rag__example", "data-example": ex.id, onclick: () => this.showExample(ex) }, ex.question));
     const examples = exampleButtons.length
-      ? h("div", { class: "fs-rag__examples", role: "group", "aria-label": "Example questions, answered when this page was built" },
+      ? h("div", {
+        class: "fs-rag__examples", role: "group", "aria-label": "Example questions, answered when this page was built",
+        // reaching an example downloads nothing: it does not warm the embedding model up (warm below)
+        onpointerdown: () => (this._quiet = true), onfocusin: () => (this._quiet = true),
+      },
         h("span", { class: "fs-widget__label" }, "Examples (answered when this page was built, no download):"), exampleButtons)
       : null;
 
@@ -146,17 +150,26 @@ class RagQa extends WidgetBase {
     );
   }
 
+  warm() {
+    if (this._quiet) this._quiet = false; // the event came from an example button
+    else super.warm();
+  }
+
   mode() {
     return (this.modeInputs.find((m) => m.radio.checked) || this.modeInputs[0]).radio.value;
   }
 
+  // The embedding model loads on first focus or on Ask: "loading" then, unless the widget is
+  // already showing something (an example stays "done" while the model warms up behind it).
   onModelEvent(event) {
     super.onModelEvent(event);
-    if (event.type === "progress" && this.dataset.state !== "running") this.setState("loading");
+    const state = this.dataset.state;
+    if (event.type === "progress" && (this._computing ? state !== "running" : state === "idle")) this.setState("loading");
   }
 
   modelReady() {
-    if (this._computing && this.dataset.state === "loading") this.setState("running"); // now embedding the question
+    if (this.dataset.state !== "loading") return;
+    this.setState(this._computing ? "running" : "ready"); // running: now embedding the question
   }
 
   // Corpus, settings, BM25 index and token counter: once per page.

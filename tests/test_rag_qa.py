@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT
 from fromscratch.rag import pipeline
 from fromscratch.runtime import corpus
-from rag_site import EXAMPLES, rag_site  # noqa: F401 - the session's site with the widget
+from rag_site import EXAMPLES  # rag_site, the session's site with the widget: a plugin of conftest.py
 
 PIPELINE = ROOT / "docs/data/rag/pipeline.json"
 SETTINGS = json.loads(PIPELINE.read_text(encoding="utf-8"))
@@ -31,7 +31,7 @@ def examples(page: str) -> dict[str, str]:
 # -- the built site -------------------------------------------------------------------------
 
 
-def test_runtime_json_lists_the_license_corpus_and_the_shared_settings(rag_site) -> None:  # noqa: ANN001, F811
+def test_runtime_json_lists_the_license_corpus_and_the_shared_settings(rag_site) -> None:  # noqa: ANN001
     manifest = runtime_json(rag_site.site)
     entry = manifest["corpora"]["licenses"]
     onnx = manifest["embedding"]["model"]["files"]["onnx/model_quantized.onnx"]
@@ -54,7 +54,7 @@ def test_runtime_json_lists_the_license_corpus_and_the_shared_settings(rag_site)
     assert manifest["rag"] == {"corpus": "licenses", "retrieval": SETTINGS["retrieval"], "prompt": SETTINGS["prompt"]}
 
 
-def test_page_shows_examples_answered_at_build_time(rag_site) -> None:  # noqa: ANN001, F811
+def test_page_shows_examples_answered_at_build_time(rag_site) -> None:  # noqa: ANN001
     page = rag_site.page("")
     assert "<rag-qa" in page and "widgets/index.js" in page and "rag-qa.css" in page
     found = examples(page)
@@ -80,7 +80,7 @@ def test_page_shows_examples_answered_at_build_time(rag_site) -> None:  # noqa: 
     assert 'data-doc="MIT" data-section="full text"' in found["g41"]  # may I sell MIT code: MIT answers it
 
 
-def test_record_line_states_this_builds_measurements(rag_site) -> None:  # noqa: ANN001, F811
+def test_record_line_states_this_builds_measurements(rag_site) -> None:  # noqa: ANN001
     page = rag_site.page("")
     record = re.search(r'<p class="fs-rag__record"([^>]*)>(.*?)</p>', page, re.S)
     attrs = dict(re.findall(r'data-([\w-]+)="([^"]*)"', record.group(1)))
@@ -92,7 +92,7 @@ def test_record_line_states_this_builds_measurements(rag_site) -> None:  # noqa:
     assert f"below {SETTINGS['retrieval']['threshold']:.2f}" in text and attrs["hits-hybrid"] in text
 
 
-def test_a_page_without_the_widget_loads_no_widget_code(rag_site) -> None:  # noqa: ANN001, F811
+def test_a_page_without_the_widget_loads_no_widget_code(rag_site) -> None:  # noqa: ANN001
     page = rag_site.page("plain/")
     assert "rag-qa" not in page and "widgets/index.js" not in page
 

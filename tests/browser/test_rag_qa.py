@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import ROOT
-from rag_site import rag_site  # noqa: F401 - the session's site with the widget
 
 from browser.conftest import Server, serve
 from browser.test_a11y import SCHEMES, axe_source, describe, run_axe, set_scheme  # noqa: F401 - axe_source: a fixture
@@ -45,7 +44,7 @@ def heldout() -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def rag_server(rag_site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:  # noqa: ANN001, F811
+def rag_server(rag_site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:  # noqa: ANN001
     yield from serve(rag_site.site, tmp_path_factory.mktemp("rag-www"))
 
 

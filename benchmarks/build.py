@@ -2,20 +2,28 @@
 
     .venv/bin/python benchmarks/build.py [--notebooks 4] [--write benchmarks/RESULTS-build.md]
     .venv/bin/python benchmarks/build.py --site     (the real site and its own notebooks)
+    .venv/bin/python benchmarks/build.py --site --workdir DIR --phase cold   (then --phase warm)
 
-Writes a throwaway project (the real mkdocs.yml and overrides, no nav) with a few synthetic
-notebooks (numpy work of about a second plus a matplotlib plot each), then times whole
+Writes two throwaway projects (the real mkdocs.yml and overrides) with the same notebooks
+(synthetic ones: numpy work of about a second plus a matplotlib plot each; or the site's
+own): ours (our executor; mkdocs-jupyter only renders) and the anchor (mkdocs-jupyter
+`execute: true`, our executor off, the Markdown pages' embeds removed since mkdocs-jupyter
+cannot show cells in a Markdown page), each with its own cache folder. Then times whole
 `mkdocs build` runs, start to finish, as an author would wait for them:
 
-- ours, cold: empty cache, every notebook executed (in parallel)
-- ours, warm: nothing changed
+- cold: both projects with empty caches, side by side (so both see the same machine load;
+  `--sequential` for one after the other)
+- warm: nothing changed, both projects, interleaved, median of `--repeat`
 - ours, one notebook edited: one code cell changed
-- mkdocs-jupyter `execute: true` (our executor off), without and with its own render cache
+
+With `--workdir` the projects and caches stay, and `--phase warm` can time a later commit's
+warm builds on the caches a cold phase filled (the table names both commits).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import statistics
@@ -23,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -112,6 +121,72 @@ def counts(log: str) -> str:
     return f"{by_them} executed by mkdocs-jupyter"
 
 
+def load_average() -> str:
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+COLD_OURS = "fromscratch, cold (empty cache)"
+COLD_THEIRS = "mkdocs-jupyter `execute: true`, cold (empty cache; what it does on every build without its cache)"
+
+
+def prepare(work: Path, args: argparse.Namespace) -> tuple[Path, Path]:
+    """Two projects: ours (our executor, mkdocs-jupyter only renders) and the anchor
+    (mkdocs-jupyter executes; our executor off; the Markdown pages' embeds removed, as
+    mkdocs-jupyter cannot show cells inside a Markdown page). Each has its own cache folder."""
+    projects = []
+    for name, ours in (("ours", True), ("anchor", False)):
+        base = work / name
+        base.mkdir(parents=True)
+        project = make_site_project(base) if args.site else make_project(base, args.notebooks, args.rounds)
+        configure(project, ours=ours, mj_cache=True, keep_nav=args.site)
+        if args.site and not ours:
+            for page in (project / "docs").rglob("*.md"):
+                text = page.read_text(encoding="utf-8")
+                page.write_text(EMBED.sub("", text), encoding="utf-8")
+        projects.append(project)
+    return projects[0], projects[1]
+
+
+def cold(ours: Path, anchor: Path, side_by_side: bool) -> list[tuple[str, float, str]]:
+    """Both cold builds; side by side (at the same time) they share whatever load the
+    machine has, which a shared machine's load, changing by the minute, otherwise skews."""
+    if not side_by_side:
+        a = build(ours)
+        b = build(anchor)
+    else:
+        with ThreadPoolExecutor(2) as pool:
+            fa, fb = pool.submit(build, ours), pool.submit(build, anchor)
+            a, b = fa.result(), fb.result()
+    theirs = len(list((anchor / "docs").rglob("*.ipynb")))  # its log lines are silenced by our plugin
+    return [(COLD_OURS, a[0], counts(a[1])), (COLD_THEIRS, b[0], f"{theirs} executed by mkdocs-jupyter")]
+
+
+def warm(ours: Path, anchor: Path, repeat: int) -> list[tuple[str, float, str]]:
+    rows = []
+    runs = []
+    for _ in range(repeat):  # interleaved, so both see the same load
+        runs.append((build(ours), build(anchor)))
+    mine = [r[0] for r in runs]
+    theirs = [r[1] for r in runs]
+    rows.append(("fromscratch, warm (no change)", statistics.median(s for s, _ in mine), counts(mine[-1][1])))
+    rows.append(("mkdocs-jupyter `execute: true`, its own cache, warm", statistics.median(s for s, _ in theirs),
+                 "0 executed (HTML cache hit)"))
+    notebooks = sorted((ours / "docs").rglob("*.ipynb"))
+    first = notebooks[0]
+    original = first.read_bytes()
+    nb = nbformat.read(first, as_version=4)
+    code = next(cell for cell in nb.cells if cell.cell_type == "code")
+    code.source += "\nprint('edited')"
+    nbformat.write(nb, first)
+    seconds, log = build(ours)
+    first.write_bytes(original)
+    rows.append((f"fromscratch, one notebook edited ({first.relative_to(ours / 'docs')})", seconds, counts(log)))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notebooks", type=int, default=4)
@@ -119,55 +194,51 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each warm measurement")
     parser.add_argument("--write", type=Path, help="also write the table (Markdown) to this file")
     parser.add_argument("--site", action="store_true", help="benchmark the real site's own notebooks")
+    parser.add_argument("--sequential", action="store_true",
+                        help="run the two cold builds one after the other instead of side by side")
+    parser.add_argument("--workdir", type=Path,
+                        help="keep the projects and their caches here (default: a temporary folder)")
+    parser.add_argument("--phase", choices=("all", "cold", "warm"), default="all",
+                        help="cold: the two cold builds only; warm: the warm rows on a --workdir whose "
+                             "cold phase has run (a later commit's warm builds on the same caches)")
     args = parser.parse_args()
+    if args.phase != "all" and args.workdir is None:
+        parser.error("--phase cold|warm needs --workdir")
 
-    rows: list[tuple[str, float, str]] = []
     with tempfile.TemporaryDirectory(prefix="fromscratch-bench-") as tmp:
-        if args.site:
-            project = make_site_project(Path(tmp))
-        else:
-            project = make_project(Path(tmp), args.notebooks, args.rounds)
-        notebooks = sorted((project / "docs").rglob("*.ipynb"))
+        work = args.workdir or Path(tmp)
+        results = work / "results.json"
+        if args.phase in ("all", "cold"):
+            if work.exists() and any(work.iterdir()):
+                raise SystemExit(f"{work} is not empty: the cold phase needs empty caches")
+            work.mkdir(parents=True, exist_ok=True)
+            ours, anchor = prepare(work, args)
+            load = load_average()
+            rows = cold(ours, anchor, side_by_side=not args.sequential)
+            results.write_text(json.dumps({"cold": rows, "cold_load": load,
+                                           "cold_commit": commit()}), encoding="utf-8")
+        if args.phase in ("all", "warm"):
+            ours, anchor = work / "ours" / "project", work / "anchor" / "project"
+            data = json.loads(results.read_text(encoding="utf-8"))
+            load = load_average()
+            data["warm"] = warm(ours, anchor, args.repeat)
+            data["warm_load"], data["warm_commit"] = load, commit()
+            results.write_text(json.dumps(data), encoding="utf-8")
+        data = json.loads(results.read_text(encoding="utf-8"))
+        notebooks = len(list((work / "ours" / "project" / "docs").rglob("*.ipynb")))
 
-        def configure_as(**kwargs: bool) -> None:
-            configure(project, keep_nav=args.site, **kwargs)
-
-        configure_as(ours=True, mj_cache=True)
-        seconds, log = build(project)
-        rows.append(("fromscratch, cold (empty cache)", seconds, counts(log)))
-        runs = [build(project) for _ in range(args.repeat)]
-        rows.append(("fromscratch, warm (no change)", statistics.median(s for s, _ in runs), counts(runs[-1][1])))
-        first = notebooks[0]
-        nb = nbformat.read(first, as_version=4)
-        code = next(cell for cell in nb.cells if cell.cell_type == "code")
-        code.source += "\nprint('edited')"
-        nbformat.write(nb, first)
-        seconds, log = build(project)
-        rows.append(("fromscratch, one notebook edited", seconds, counts(log)))
-
-        if args.site:  # mkdocs-jupyter cannot show cells inside Markdown pages: drop the embeds
-            for page in (project / "docs").rglob("*.md"):
-                text = page.read_text(encoding="utf-8")
-                page.write_text(EMBED.sub("", text), encoding="utf-8")
-        configure_as(ours=False, mj_cache=False)
-        runs = [build(project) for _ in range(max(1, args.repeat - 1))]
-        rows.append(
-            ("mkdocs-jupyter `execute: true`, no cache (every build)", statistics.median(s for s, _ in runs),
-             counts(runs[-1][1]))
-        )
-        configure_as(ours=False, mj_cache=True)
-        build(project)  # fill its render cache
-        seconds, log = build(project)
-        rows.append(("mkdocs-jupyter `execute: true`, its own cache, warm", seconds, "0 executed (HTML cache hit)"))
-
-    baseline = rows[3][1]
-    what = (f"the site's {len(notebooks)} notebooks" if args.site
+    rows = [tuple(r) for r in data["cold"] + data.get("warm", [])]
+    baseline = rows[1][1]
+    what = (f"the site's {notebooks} notebooks" if args.site
             else f"{args.notebooks} synthetic notebooks (numpy + matplotlib)")
     lines = [
-        f"{what}, {os.cpu_count()} cores, "
-        f"Python {sys.version.split()[0]}; whole `mkdocs build` wall time.",
+        f"{what}, {os.cpu_count()} cores, Python {sys.version.split()[0]}; whole `mkdocs build` wall time. "
+        f"Cold builds {'one after the other' if args.sequential else 'side by side'} at commit "
+        f"{data['cold_commit']}, load average {data['cold_load']} (1/5/15 min) at their start"
+        + (f"; warm builds at commit {data['warm_commit']}, load average {data['warm_load']}, "
+           f"median of {args.repeat} interleaved runs each." if "warm" in data else "."),
         "",
-        "| build | seconds | vs mkdocs-jupyter execute | notebooks |",
+        "| build | seconds | vs mkdocs-jupyter cold | notebooks |",
         "| --- | ---: | ---: | --- |",
     ]
     for name, seconds, what in rows:
@@ -176,6 +247,11 @@ def main() -> None:
     print(table)
     if args.write:
         args.write.write_text(table + "\n", encoding="utf-8")
+
+
+def commit() -> str:
+    proc = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return proc.stdout.strip() or "?"
 
 
 if __name__ == "__main__":

@@ -347,3 +347,77 @@ def test_mkdocs_jupyter_renders_are_kept_per_renderer_version(tmp_path: Path, mo
     assert before.parent == tmp_path / "mkdocs-jupyter"
     monkeypatch.setattr(styles, "renderer_versions", lambda: "nbconvert=99.0")
     assert plugin.jupyter_cache_dir(cache) != before
+
+
+# -- what warm builds and reloads no longer redo (issue 12) -----------------------------------
+
+
+def test_a_partial_build_adds_to_the_manifest_and_evicts_nothing_it_did_not_see(tmp_path: Path) -> None:
+    from fromscratch.cache import Cache
+
+    project = str(tmp_path / "mkdocs.yml")
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\n")
+    full = Cache(tmp_path / "cache", enabled=True, project=project)
+    full.write("embeds", "a.json", "{}")
+    full.write("embeds", "b.json", "{}")
+    full.finish()
+    dirty = Cache(tmp_path / "cache", enabled=True, project=project)  # `mkdocs serve --dirty`: one page
+    dirty.write("embeds", "c.json", "{}")
+    dirty.finish(partial=True)
+    assert sorted(p.name for p in (tmp_path / "cache/embeds").iterdir()) == ["a.json", "b.json", "c.json"]
+    clean = Cache(tmp_path / "cache", enabled=True, project=project)  # a full build again
+    clean.path("embeds", "c.json")
+    clean.finish()
+    assert [p.name for p in (tmp_path / "cache/embeds").iterdir()] == ["c.json"]
+
+
+def test_file_digests_persist_by_path_size_mtime_and_inode(tmp_path: Path) -> None:
+    import hashlib
+
+    from fromscratch.runtime import fetch
+
+    data = tmp_path / "model.bin"
+    data.write_bytes(b"weights one")
+    fetch.load_digests(tmp_path / "cache")
+    assert fetch.sha256_file(data) == hashlib.sha256(b"weights one").hexdigest()
+    fetch.save_digests(tmp_path / "cache")
+    saved = json.loads((tmp_path / "cache" / fetch.DIGESTS).read_text())
+    assert saved["files"][str(data)][3] == hashlib.sha256(b"weights one").hexdigest()
+
+    fetch._digests.clear()  # a new process: the digest comes from the file the last build saved
+    fake = "0" * 64
+    saved["files"][str(data)][3] = fake  # (proof that the saved digest is used, not a re-read)
+    (tmp_path / "cache" / fetch.DIGESTS).write_text(json.dumps(saved))
+    fetch.load_digests(tmp_path / "cache")
+    assert fetch.sha256_file(data) == fake
+    stat = data.stat()
+    data.write_bytes(b"weights two")  # same size, new content
+    os.utime(data, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert fetch.sha256_file(data) == hashlib.sha256(b"weights two").hexdigest()
+    replaced = tmp_path / "new.bin"
+    replaced.write_bytes(b"weights 3!!")
+    os.utime(replaced, ns=(stat.st_atime_ns, data.stat().st_mtime_ns))
+    os.replace(replaced, data)  # same size and mtime, another inode
+    assert fetch.sha256_file(data) == hashlib.sha256(b"weights 3!!").hexdigest()
+    (tmp_path / "cache" / fetch.DIGESTS).write_text("{not json")
+    fetch._digests.clear()
+    fetch.load_digests(tmp_path / "cache")  # a damaged file is ignored: everything is hashed again
+    assert fetch.sha256_file(data) == hashlib.sha256(b"weights 3!!").hexdigest()
+
+
+def test_kernel_environment_is_asked_once_per_state_of_its_site_packages(tmp_path: Path) -> None:
+    from fromscratch.cache import Cache
+    from fromscratch.notebooks import environment
+
+    python = str(ROOT / ".venv/bin/python") if (ROOT / ".venv/bin/python").exists() else sys.executable
+    cache = Cache(tmp_path / "cache", enabled=True, project=str(tmp_path / "mkdocs.yml"))
+    probes: list[int] = []
+    first = environment.kernel_environment(python, "fromscratch", cache, before_probe=lambda: probes.append(1))
+    environment._probe.cache_clear()  # a new process
+    again = environment.kernel_environment(python, "fromscratch", cache, before_probe=lambda: probes.append(1))
+    assert again == first and probes == [1]  # the second answer came from the cache
+    [entry] = (tmp_path / "cache" / "kernels").iterdir()
+    entry.write_text('{"python": "3.11.7"}')  # damaged: asked again
+    environment._probe.cache_clear()
+    assert environment.kernel_environment(python, "fromscratch", cache, before_probe=lambda: probes.append(1)) == first
+    assert probes == [1, 1]

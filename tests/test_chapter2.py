@@ -96,15 +96,15 @@ def test_leakage_check_headers_alone_beat_the_text(built_site):
     text = text_of(built_site.page(CH2 + "data-and-baselines/"))
     rows = table_rows(text.split("time split, counting filter on")[-1], ["subject + body", "headers only"], 3)
     assert rows["headers only"][2] > rows["subject + body"][2]
-    assert re.search(r"header words most typical of ham .*\(\d+/0\)", text)
+    assert re.search(r"header words most typical of ham \(count in ham/spam\):\s+\S+\s\(\d+/0\)", text)
 
 
 def test_moderation_thresholds_review_band_and_word_list(built_site):
     text = text_of(built_site.page(CH2 + "moderation/"))
-    macro = re.search(r"macro-averaged F1 on test: at 0\.5 (\d\.\d\d), with one threshold per label (\d\.\d\d)", text)
+    macro = re.search(r"macro-averaged F1 on test: at 0\.5 (\d\.\d\d),\s+with one threshold per label (\d\.\d\d)", text)
     assert macro and float(macro.group(2)) > float(macro.group(1)) + 0.1
     single = int(re.search(r"one threshold per label, no review: (\d+) wrong decisions", text).group(1))
-    band = re.search(r"wrong among the automatic decisions: (\d+) fine comments flagged, (\d+) problem", text)
+    band = re.search(r"wrong among the automatic decisions:\s+(\d+) fine comments flagged, (\d+) problem", text)
     review = int(re.search(r"(\d+) sent to review", text).group(1))
     assert int(band.group(1)) + int(band.group(2)) < single and review > 0
     words = re.search(r"word list\s+(\d+) of\s+(\d+) \(\d+%\)\s+(\d+) of (\d+)", text)
@@ -126,6 +126,11 @@ def test_moderation_limits_and_fairness_probe(built_site):
     flagged = {int(n) for _, n, _, _ in probe}
     highest = [float(s) for _, _, s, _ in probe]
     assert len(flagged) > 1 or max(highest) - min(highest) > 0.1  # "the flags do not fall evenly"
+    # what the page reads off these outputs: the real threat scores lower on threat than the
+    # chess boast, and every flag of the probe goes to a "developer" writer, as self-promotion
+    threat = re.search(r"I'm going to kill you\.\s+((?:\d\.\d\d\*?\s+){5})", text)
+    assert threat and float(threat.group(1).split()[1].rstrip("*")) < float(chess.group(1).split()[1].rstrip("*"))
+    assert all("developer" in who and label == "self-promotion" for who, n, _, label in probe if n != "0")
 
 
 def test_summary_embeds_the_key_tables(built_site):

@@ -2,7 +2,8 @@
 
 Kinds: `notebooks` (executed notebooks and the copies mkdocs-jupyter renders), `embeds`
 (rendered inline cells), `styles` (the shared notebook stylesheet), `corpora` (widget corpus
-vectors), `generations` (the language model's tokenizer.json and build-time answers), `mkdocs-jupyter` (that plugin's render cache, pointed here by `plugin.py`) and
+vectors), `generations` (the language model's tokenizer.json and build-time answers), `kernels`
+(what the notebook kernel has installed, per state of its site-packages), `mkdocs-jupyter` (that plugin's render cache, pointed here by `plugin.py`) and
 `models` (fetched by `make setup`, never touched here).
 
 Every entry a build reads or writes is recorded; at the end of the build `manifest.json`
@@ -32,7 +33,8 @@ T = TypeVar("T")
 MANIFEST = "manifest.json"
 # "models" is make's, never evicted; "embeddings" is where corpus vectors lived before
 # (its entries are never used now, so it empties on the first build)
-MANAGED = ("notebooks", "embeds", "styles", "corpora", "mkdocs-jupyter", "embeddings", "generations")
+MANAGED = ("notebooks", "embeds", "styles", "corpora", "mkdocs-jupyter", "embeddings", "generations",
+           "kernels")
 _STALE_TMP = 3600  # seconds: older temporary files are leftovers of a killed writer
 
 
@@ -92,11 +94,17 @@ class Cache:
         if self.enabled:
             write_atomic(self.path(kind, name), data)
 
-    def finish(self) -> None:
-        """Record what this build used, then evict what no project's latest build used."""
+    def finish(self, *, partial: bool = False) -> None:
+        """Record what this build used, then evict what no project's latest build used.
+
+        `partial`: the build skipped pages (`mkdocs serve --dirty` rebuilds only what changed),
+        so what it used is added to this project's last list instead of replacing it."""
         if not self.enabled or not self.root.is_dir():
             return
         manifest = self._read_manifest()
+        if partial:
+            before = manifest.get("builds", {}).get(self.project, {}).get("entries", [])
+            self.used.update(e for e in before if isinstance(e, str))
         builds = {
             project: entry for project, entry in manifest.get("builds", {}).items()
             if project != self.project and Path(project).is_file()  # projects that still exist

@@ -30,6 +30,7 @@ from .notebooks import embed as notebook_embed
 from .notebooks import pages as notebook_pages
 from .notebooks import styles as notebook_styles
 from .notebooks.images import ImageStore
+from .runtime import fetch
 from .runtime import widgets as _widgets  # noqa: F401 - registers the widget shortcode
 from .runtime.hooks import Runtime
 from .serve_report import ServeReport
@@ -78,6 +79,8 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         cache = Cache((self._root / self.config.cache_dir).resolve(), enabled=self.config.cache,
                       project=str(Path(config.config_file_path).resolve()))
         notebook_pages.check_site_dir(cache.root, config)
+        if cache.enabled:
+            fetch.load_digests(cache.root)  # file hashes the last build saved (by path, size, mtime, inode)
         self.build = Build(self._root, Path(config.docs_dir), Path(config.site_dir), cache, self.config)
         _configure_jupyter(config, cache)
         self._runtime = Runtime()
@@ -87,6 +90,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
     def on_pre_build(self, config: MkDocsConfig) -> None:
         self._pending_anchors = []
         self._outputs = {}
+        self._pages_seen = 0  # fewer than the site's pages: a --dirty rebuild (see on_post_build)
         self._images = ImageStore()
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
@@ -104,6 +108,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
     # -- pages -------------------------------------------------------------
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
         self.build.files = files  # the final list: mkdocs-jupyter has made notebooks pages by now
+        self._pages_seen += 1
         notebook_pages.use_executed(self.build, page)  # before mkdocs-jupyter reads the notebook
         ctx = PageContext(page.file.src_uri, Path(config.docs_dir), url=page.url, build=self.build)
         if notebook_pages.is_notebook_page(page):
@@ -204,7 +209,10 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         renders = jupyter_cache_dir(self.build.cache)
         for path in used if used is not None else renders.glob("*.json"):  # unknown: keep them all
             self.build.cache.use(Path(path))
-        self.build.cache.finish()  # the manifest of what this build used; evict the rest
+        pages = len(self.build.files.documentation_pages()) if self.build.files is not None else 0
+        self.build.cache.finish(partial=self._pages_seen < pages)  # what this build used; evict the rest
+        if self.build.cache.enabled:
+            fetch.save_digests(self.build.cache.root)
         self._serve_report.on_post_build(config)  # last: every warning of this build is in
 
 

@@ -61,7 +61,7 @@ def notebook(src: str, cells: str = "", show: str = "all", ctx: PageContext | No
         if (ctx.docs_dir / rel).is_file():
             raise ShortcodeError(f"notebook: docs/{rel} was not executed (are notebooks disabled?)")
         raise ShortcodeError(f"notebook: notebook {src!r} not found (looked for docs/{rel})")
-    nb = nbformat.read(done.path, as_version=4)
+    nb = done.nb if done.nb is not None else nbformat.read(done.path, as_version=4)
     chosen = select_cells(nb, cells, src)
     head, body = _render(build, nb, chosen, show)
     ctx.features.add(NOTEBOOK)

@@ -10,12 +10,16 @@ output.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+
+from ..cache import Cache
 
 _PROBE = r"""
 import json, re, sys
@@ -62,12 +66,45 @@ print(json.dumps({"python": sys.version.split()[0], "packages": dict(sorted(foun
 """
 
 
-def kernel_environment(python: str, packages_from: str) -> tuple[str, dict[str, str]]:
+def kernel_environment(python: str, packages_from: str, cache: Cache | None = None,
+                       before_probe: Callable[[], object] | None = None) -> tuple[str, dict[str, str]]:
     """(Python version, {distribution: version}) of the kernel's interpreter.
 
-    Asked once per process and state of the kernel's site-packages folders: a `pip install`
-    during `mkdocs serve` changes their mtime, and with it the answer."""
-    return _probe(python, packages_from, _site_packages_state(python))
+    Asked once per state of the interpreter and its site-packages folders (a `pip install`
+    changes their mtime, and with it the answer): in this process, and across builds through
+    the cache's `kernels` kind. Starting the interpreter to ask costs a second or more on a
+    busy machine, on every warm build, for an answer that changes only with an install.
+    `before_probe` runs before the interpreter is asked (a check with a clearer error)."""
+    state = _state(python)
+    key = hashlib.sha256(json.dumps([python, packages_from, state, _PROBE]).encode()).hexdigest()[:32]
+    name = f"env-{key}.json"
+    found = cache.read("kernels", name, _parse_environment) if cache is not None else None
+    if found is None:
+        if before_probe is not None:
+            before_probe()
+        found = _probe(python, packages_from, state)
+        if cache is not None:
+            cache.write("kernels", name, json.dumps({"python": found[0], "packages": found[1]}))
+    return found
+
+
+def _state(python: str) -> tuple:
+    """What changes when the interpreter or its installed packages change."""
+    try:
+        exe = Path(python).resolve().stat()
+    except OSError:
+        return (python, None, _site_packages_state(python))  # the probe will say what is wrong
+    return (python, (exe.st_size, exe.st_mtime_ns), _site_packages_state(python))
+
+
+def _parse_environment(data: bytes) -> tuple[str, dict[str, str]]:
+    entry = json.loads(data)
+    python, packages = entry["python"], entry["packages"]
+    if not isinstance(python, str) or not isinstance(packages, dict) or not packages or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in packages.items()
+    ):
+        raise ValueError("not a kernel environment")
+    return python, packages
 
 
 def _site_packages_state(python: str) -> tuple[tuple[str, int], ...]:

@@ -39,9 +39,33 @@ def declared(nb: NotebookNode, display: str) -> list[str]:
     return inputs
 
 
-def notebook_inputs(path: Path, nb: NotebookNode, display: str) -> dict[str, str]:
-    """{path relative to the notebook's folder: sha256} of every file the notebook may read."""
+def notebook_inputs(path: Path, nb: NotebookNode, display: str,
+                    memo: dict[tuple[str, str], dict[str, str]] | None = None) -> dict[str, str]:
+    """{path relative to the notebook's folder: sha256} of every file the notebook may read.
+
+    `memo`, one dict per build: notebooks of one folder share their folder's files and often
+    their globs (five of Chapter 2's declare the 12,000 files of the spam corpus package), and
+    listing and stat-ing those again for each notebook was most of a warm build."""
+    memo = {} if memo is None else memo
     folder = path.parent
+    found = dict(_cached(memo, (str(folder), ""), lambda: _folder_files(folder)))
+    for pattern in declared(nb, display):
+        files = _cached(memo, (str(folder), pattern), lambda pattern=pattern: _glob_files(folder, pattern))
+        if not files:
+            raise SourceError(display, None, f"metadata.fromscratch.inputs: {pattern!r} matches no file "
+                                             f"(relative to {display.rsplit('/', 1)[0]}/); fix the glob, or "
+                                             "run `make setup` if it names a fetched file")
+        found.update(files)
+    return found
+
+
+def _cached(memo: dict, key: tuple[str, str], make) -> dict[str, str]:  # noqa: ANN001
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
+
+
+def _folder_files(folder: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for root, dirs, names in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
@@ -50,13 +74,12 @@ def notebook_inputs(path: Path, nb: NotebookNode, display: str) -> dict[str, str
                 continue
             file = Path(root) / name
             found[file.relative_to(folder).as_posix()] = sha256_file(file)
-    for pattern in declared(nb, display):
-        matches = [Path(m) for m in glob.glob(str(folder / pattern), recursive=True)]
-        files = [m for m in matches if m.is_file()]
-        if not files:
-            raise SourceError(display, None, f"metadata.fromscratch.inputs: {pattern!r} matches no file "
-                                             f"(relative to {display.rsplit('/', 1)[0]}/); fix the glob, or "
-                                             "run `make setup` if it names a fetched file")
-        for file in sorted(files):
-            found[Path(os.path.relpath(file, folder)).as_posix()] = sha256_file(file)
+    return found
+
+
+def _glob_files(folder: Path, pattern: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for match in sorted(glob.glob(str(folder / pattern), recursive=True)):
+        if os.path.isfile(match):
+            found[Path(os.path.relpath(match, folder)).as_posix()] = sha256_file(Path(match))
     return found

@@ -56,6 +56,10 @@ class Executed:
     path: Path
     executed_at: str
     seconds: float
+    # the same notebook in memory, for the page's embeds: a Markdown page may embed cells a
+    # dozen times, and each shortcode runs twice (checked, then rendered); parsing and
+    # validating the file every time cost more than the rest of a warm build. Read only.
+    nb: nbformat.NotebookNode | None = None
 
 
 def check_site_dir(cache_root: Path, config: MkDocsConfig) -> None:
@@ -92,13 +96,16 @@ def prepare(build: Build, files: Files, config: MkDocsConfig, options: Notebooks
         return
     check_unique_urls(notebooks, files)
     cache = NotebookCache(build.cache)
-    kernel_python(options.kernel)  # a clear error when the kernel's interpreter cannot run
-    python, packages = kernel_environment(kernel_executable(options.kernel), options.packages_from)
+    python, packages = kernel_environment(
+        kernel_executable(options.kernel), options.packages_from, build.cache,
+        before_probe=lambda: kernel_python(options.kernel),  # a clear error when the interpreter cannot run
+    )
     env = Environment(kernel=options.kernel, python=python, packages=packages)
 
     sources: dict[str, tuple[File, nbformat.NotebookNode, str]] = {}
     ready: dict[str, nbformat.NotebookNode] = {}
     jobs: list[Job] = []
+    inputs_memo: dict = {}  # folders and globs that several notebooks share, listed once
     for f in sorted(notebooks, key=lambda f: f.src_uri):
         start = time.perf_counter()
         name = f"docs/{f.src_uri}"
@@ -106,7 +113,7 @@ def prepare(build: Build, files: Files, config: MkDocsConfig, options: Notebooks
             nb = nbformat.read(f.abs_src_path, as_version=4)
         except Exception as exc:  # noqa: BLE001 - any parse error is the author's to fix
             raise SourceError(name, None, f"not a readable notebook ({exc.__class__.__name__}: {exc})") from None
-        key = notebook_key(nb, env, f.src_uri, notebook_inputs(Path(f.abs_src_path), nb, name))
+        key = notebook_key(nb, env, f.src_uri, notebook_inputs(Path(f.abs_src_path), nb, name, inputs_memo))
         sources[f.src_uri] = (f, nb, key)
         cached = cache.load(key)
         if cached is not None:
@@ -147,7 +154,8 @@ def prepare(build: Build, files: Files, config: MkDocsConfig, options: Notebooks
         write_if_changed(path, nbformat.writes(merged))
         _point_at(f, path)
         info = executed.metadata.get("fromscratch", {})
-        build.executed[src_uri] = Executed(src_uri, path, info.get("executed_at", ""), info.get("seconds", 0.0))
+        build.executed[src_uri] = Executed(src_uri, path, info.get("executed_at", ""), info.get("seconds", 0.0),
+                                           merged)
 
 
 def _point_at(f: File, path: Path) -> None:

@@ -34,21 +34,50 @@ class ModelError(PluginError):
     """The model is missing or does not match its checksum."""
 
 
-_digests: dict[tuple[str, int, int], str] = {}
+_digests: dict[tuple[str, int, int, int], str] = {}  # (path, size, mtime_ns, inode) -> sha256
+_looked_up: dict[str, list] = {}  # path -> [size, mtime_ns, inode, sha256], since load_digests()
+DIGESTS = "digests.json"  # in the cache folder: the digests a build looked up, for the next one
 
 
 def sha256_file(path: Path) -> str:
-    """sha256 of a file, remembered by (path, size, mtime) so live reload does not re-read
-    the 23 MB model or the 27 MB WASM on every rebuild."""
+    """sha256 of a file, remembered by (path, size, mtime, inode): in this process, so live
+    reload does not re-read the 98 MB language model, the 23 MB embedding model or the WASM on
+    every rebuild, and across builds through `load_digests`/`save_digests` (reading them cost
+    seconds of every warm build on a busy machine). A write changes a file's mtime, a
+    replacement its inode; a change that restores both exactly is the one thing this misses,
+    as it would for make."""
     stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    if key not in _digests:
-        digest = hashlib.sha256()
+    key = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    digest = _digests.get(key)
+    if digest is None:
+        hasher = hashlib.sha256()
         with path.open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        _digests[key] = digest.hexdigest()
-    return _digests[key]
+                hasher.update(block)
+        digest = _digests[key] = hasher.hexdigest()
+    _looked_up[str(path)] = [stat.st_size, stat.st_mtime_ns, stat.st_ino, digest]
+    return digest
+
+
+def load_digests(cache_root: Path) -> None:
+    """Remember the digests the last build saved (an unreadable file is ignored: all rehashed)."""
+    _looked_up.clear()
+    try:
+        data = json.loads((cache_root / DIGESTS).read_text(encoding="utf-8"))
+        files = data["files"] if data.get("format") == 1 else {}
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        return
+    for path, entry in files.items() if isinstance(files, dict) else ():
+        if (isinstance(entry, list) and len(entry) == 4 and all(isinstance(n, int) for n in entry[:3])
+                and isinstance(entry[3], str) and len(entry[3]) == 64):
+            _digests[(path, entry[0], entry[1], entry[2])] = entry[3]
+
+
+def save_digests(cache_root: Path) -> None:
+    """The digests this build looked up, for the next build (written atomically)."""
+    from ..cache import write_atomic
+
+    write_atomic(cache_root / DIGESTS, json.dumps({"format": 1, "files": _looked_up}, sort_keys=True))
 
 
 def model_dir(root: Path, runtime: Mapping, key: str = "model") -> Path:

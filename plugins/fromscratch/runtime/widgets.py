@@ -20,6 +20,7 @@ WIDGETS: dict[str, str | None] = {
     "semantic-search": "pets",
     "embedding-map": "words",
     "train-classifier": None,
+    "chunking-lab": None,  # reads the measurements table the page embeds (the chunking notebook's lab-data cell)
     "text-generator": None,  # the language model of runtime.generator (see generation.py)
 }
 

@@ -57,9 +57,15 @@ class Generator:
         return self.tokenizer.encode(text, add_special_tokens=False).ids
 
     def complete(self, prompt: str, max_tokens: int) -> Answer:
+        from threadpoolctl import threadpool_limits
+
         ids = self.encode(prompt)
         started = time.perf_counter()
-        out = self.model.generate(ids, max_tokens, self.stop)
+        # one BLAS thread, as the chapter's notebook does: a one-row product is too small to
+        # share, and on a busy machine threads waiting for each other made each token many
+        # times slower (the build's answer took minutes)
+        with threadpool_limits(limits=1, user_api="blas"):
+            out = self.model.generate(ids, max_tokens, self.stop)
         return Answer(self.tokenizer.decode(out), len(ids), len(out), time.perf_counter() - started)
 
 

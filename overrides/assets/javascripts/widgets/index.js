@@ -6,6 +6,7 @@ import "./embedding-map.js";
 import "./spam-filter.js";
 import "./train-classifier.js";
 import "./threshold-explorer.js";
+import "./chunking-lab.js";
 // The language-model widget's code is only fetched on pages that hold one.
 if (document.querySelector("text-generator")) import("./text-generator.js");
 if (document.querySelector("rag-qa")) import("./rag-qa.js");

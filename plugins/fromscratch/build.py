@@ -42,6 +42,7 @@ class Build:
     stylesheet: Stylesheet | None = None
     embeds: Embeds = field(default_factory=Embeds)
     classifiers: list[str] = field(default_factory=list)  # heads trained and staged by this build
+    rag: Any = None  # what this build prepared for <rag-qa> (rag/stage.py RagBuild), or None
 
     @property
     def corpora_dir(self) -> str:

@@ -101,6 +101,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         assets.add_vendor_files(files, config, self._root / self.config.node_modules)
         self._runtime.on_files(files, config, self._root / self.config.node_modules)
         self.build.classifiers = self._runtime.classifiers
+        self.build.rag = self._runtime.rag
         self._serve_report.on_files(files, config)
         return files
 

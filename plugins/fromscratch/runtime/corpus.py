@@ -1,6 +1,9 @@
 """Corpora for widgets: texts under docs/data/corpora/, vectors computed at build time.
 
-Each `<name>.json` holds `{"title": ..., "items": [{"text": ..., ...metadata}]}`.
+Each `<name>.json` holds `{"title": ..., "items": [{"text": ..., ...metadata}]}`, and may say
+what to embed for each item with `"embed": "{title}. {text}"` (item fields in braces; default:
+the text alone). A corpus can also be made at build time and handed over as bytes (`raw=`),
+as the `<rag-qa>` widget's license passages are (plugins/fromscratch/rag).
 The build writes two files per corpus: a manifest (JSON: model sha256,
 dimensions, count, texts and metadata) and the vectors as little-endian float32,
 row after row. Both are cached in `.cache/corpora/` under a key of the corpus bytes,
@@ -44,10 +47,10 @@ def corpus_names(corpora_dir: Path) -> list[str]:
     return sorted(p.stem for p in corpora_dir.glob("*.json")) if corpora_dir.is_dir() else []
 
 
-def load(path: Path) -> dict:
+def load(path: Path, raw: bytes | None = None) -> dict:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        data = json.loads(path.read_bytes() if raw is None else raw)
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CorpusError(f"{path}: not readable JSON: {exc}") from None
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
@@ -55,7 +58,21 @@ def load(path: Path) -> dict:
     for i, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not item["text"].strip():
             raise CorpusError(f"{path}: item {i} needs a non-empty \"text\" string")
+    if "embed" in data:
+        for i, item in enumerate(items):
+            embed_text(data, item, f"{path}: item {i}")
     return data
+
+
+def embed_text(data: dict, item: dict, where: str = "") -> str:
+    """What the model embeds for an item: the corpus's "embed" template filled from the item."""
+    template = data.get("embed")
+    if template is None:
+        return item["text"]
+    try:
+        return str(template).format_map(item)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise CorpusError(f"{where}: \"embed\" template {template!r} does not fit: {exc!r}") from None
 
 
 def _pooling_code() -> bytes:
@@ -83,14 +100,15 @@ def _valid(name: str, model_sha: str, dims: int, manifest: bytes, vectors: bytes
 
 
 def build(path: Path, model_files: Mapping[str, str], dims: int, cache_dir: Path | None,
-          embed: Callable[[list[str]], np.ndarray], onnx: str = "onnx/model_quantized.onnx") -> Built:
+          embed: Callable[[list[str]], np.ndarray], onnx: str = "onnx/model_quantized.onnx",
+          raw: bytes | None = None) -> Built:
     """Manifest and vectors for one corpus, from the cache when the inputs are unchanged.
 
     `model_files` maps every model file to its sha256 (tokenizer and config change vectors
     as surely as the weights do); `onnx` names the weights, whose hash the manifest carries.
-    `cache_dir` None: no cache.
+    `cache_dir` None: no cache. `raw`: the corpus made at build time (`path` then only names it).
     """
-    raw = path.read_bytes()
+    raw = path.read_bytes() if raw is None else raw
     name = path.stem
     model_sha = model_files.get(onnx, "")
     key = cache_key(raw, model_files, dims)
@@ -102,9 +120,9 @@ def build(path: Path, model_files: Mapping[str, str], dims: int, cache_dir: Path
         log.info(f"cache: discarded damaged corpus entry {entries[0].name}; embedding {name} again")
         for entry in entries:  # rebuilt below
             entry.unlink(missing_ok=True)
-    data = load(path)
+    data = load(path, raw)
     items = data["items"]
-    vectors = np.asarray(embed([item["text"] for item in items]), dtype="<f4")
+    vectors = np.asarray(embed([embed_text(data, item) for item in items]), dtype="<f4")
     if vectors.shape != (len(items), dims):
         raise CorpusError(f"{path}: model gave vectors of shape {vectors.shape}, expected ({len(items)}, {dims})")
     manifest = {
@@ -116,6 +134,7 @@ def build(path: Path, model_files: Mapping[str, str], dims: int, cache_dir: Path
         "count": len(items),
         "dtype": "float32",
         "vectors": f"{name}.f32",
+        **({"embed": data["embed"]} if "embed" in data else {}),
         "items": items,
     }
     blob = json.dumps(manifest, ensure_ascii=False, separators=(",", ":")).encode()

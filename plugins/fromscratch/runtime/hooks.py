@@ -11,6 +11,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 
 from ..cache import Cache
+from ..rag.stage import stage_rag
 from ..textgen import answers as _answers  # noqa: F401 - registers the `generated` shortcode
 from . import classifier, corpus, fetch, generation, stage  # noqa: F401 - generation registers its section
 
@@ -22,6 +23,7 @@ class Runtime:
         self._embedder = None
         self._embedder_key: tuple | None = None
         self.classifiers: list[str] = []  # heads staged by the last on_files
+        self.rag = None  # what the last on_files prepared for <rag-qa> (rag/stage.py), if anything
 
     def on_config(self, options: dict, root: Path, cache: Cache) -> None:
         self.options = options
@@ -56,7 +58,13 @@ class Runtime:
                        stage.generated(f"corpus/{name}.f32", folder, built.vectors)]
             corpora[name] = {"manifest": f"corpus/{name}.json", "vectors": f"corpus/{name}.f32",
                              "model_sha256": model_sha}
-        sections: dict[str, object] = {"embedding": stage.embedding_section(model), "corpora": corpora}
+        self.rag = stage_rag(self.options, self.root, self.cache, hashes, model["dims"], model["onnx"],
+                             lambda texts: self._embed(model_dir, model["onnx"], texts))
+        if self.rag is not None:  # the license passages: a corpus like the others, plus settings
+            staged += self.rag.staged
+            corpora[self.rag.name] = self.rag.corpus_entry
+        sections: dict[str, object] = {"embedding": stage.embedding_section(model), "corpora": corpora,
+                                       "rag": self.rag.section if self.rag is not None else {}}
         sections["classifiers"], heads = self._classifiers(model_dir, model_sha)
         staged += heads
         context = stage.StageContext(self.root, node_modules, self.options, Path(config.docs_dir), self.cache)

@@ -66,6 +66,18 @@ class GeneratorConfig(base.Config):
     n_ctx = c.Type(int, default=2048)
 
 
+class RagConfig(base.Config):
+    """`<rag-qa>` (plugins/fromscratch/rag): a corpus made from a chapter's loader; empty loader: none."""
+
+    corpus = c.Type(str, default="licenses")  # its name in runtime.json "corpora"
+    # A .py file (relative to mkdocs.yml) with passages() and as_dicts(), imported by path.
+    loader = c.Type(str, default="")
+    # Retrieval and prompt settings shared with the notebooks and the browser.
+    pipeline = c.Type(str, default="docs/data/rag/pipeline.json")
+    gold = c.Type(str, default="docs/data/rag/gold.jsonl")  # measures the threshold and hit@k
+    examples = c.ListOfItems(c.Type(str), default=[])  # gold ids answered at build time
+
+
 class RuntimeConfig(base.Config):
     # Where `make setup` puts verified models (relative to mkdocs.yml).
     cache_dir = c.Type(str, default=".cache")
@@ -77,3 +89,4 @@ class RuntimeConfig(base.Config):
     # Classifier heads trained at build time on MiniLM vectors (see runtime/classifier.py).
     classifiers = c.DictOfItems(c.SubConfig(ClassifierConfig), default={})
     generator = c.SubConfig(GeneratorConfig)
+    rag = c.SubConfig(RagConfig)

@@ -31,6 +31,9 @@ GENERATING = frozenset({"text-generator", "rag-qa"})
 # widgets that read a classifier head trained at build time -> default head (runtime/classifier.py)
 CLASSIFIER_WIDGETS: dict[str, str] = {"spam-filter": "spam", "threshold-explorer": "spam"}
 
+# widgets whose HTML the build writes itself, examples answered at build time (rag/widget.py)
+BUILT_WIDGETS = ("rag-qa",)
+
 DEFAULT_CORPORA = "data/corpora"  # relative to docs_dir, when a page has no build (unit tests)
 
 
@@ -53,8 +56,14 @@ def widget(name: str, corpus: str = "", classifier: str = "", ctx: PageContext |
     if name in CLASSIFIER_WIDGETS:
         built = getattr(getattr(ctx, "build", None), "classifiers", [])
         return _classifier_widget(name, corpus, classifier, built)
+    if name in BUILT_WIDGETS:
+        if corpus or classifier:
+            raise ShortcodeError(f"widget: {name} takes no corpus or classifier; mkdocs.yml configures it")
+        from ..rag.widget import rag_qa
+
+        return rag_qa(ctx)
     if name not in WIDGETS:
-        known = sorted([*WIDGETS, *CLASSIFIER_WIDGETS])
+        known = sorted([*WIDGETS, *CLASSIFIER_WIDGETS, *BUILT_WIDGETS])
         raise ShortcodeError(f"widget: unknown widget {name!r}; known widgets: {', '.join(known)}")
     if classifier:
         raise ShortcodeError(f"widget: {name} takes no classifier (got classifier={classifier!r})")

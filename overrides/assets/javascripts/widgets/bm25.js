@@ -10,12 +10,20 @@ export function tokenize(text) {
   return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) || []).filter((w) => !STOP.has(w));
 }
 
+// Chapter 1's tokens (its retrieval notebook and <rag-qa>): runs of a-z and 0-9 after
+// lower-casing, no stop words (idf already makes "the" count for almost nothing).
+export function asciiWords(text) {
+  return text.toLowerCase().match(/[a-z0-9]+/g) || [];
+}
+
 export class BM25 {
-  constructor(docs, { k1 = 1.2, b = 0.75 } = {}) {
+  // tokenizer: how texts become terms (default: tokenize above; <rag-qa> passes asciiWords).
+  constructor(docs, { k1 = 1.2, b = 0.75, tokenizer = tokenize } = {}) {
     this.k1 = k1;
     this.b = b;
+    this.tokenize = tokenizer;
     this.docs = docs.map((text) => {
-      const terms = tokenize(text);
+      const terms = tokenizer(text);
       const tf = new Map();
       for (const t of terms) tf.set(t, (tf.get(t) || 0) + 1);
       return { length: terms.length, tf };
@@ -33,7 +41,7 @@ export class BM25 {
 
   // Scores for every document, in corpus order.
   scores(query) {
-    const terms = [...new Set(tokenize(query))];
+    const terms = [...new Set(this.tokenize(query))];
     return this.docs.map((d) => {
       let score = 0;
       for (const t of terms) {

@@ -103,6 +103,38 @@ export function countTokens(text) {
   return state.tokenizer.encode(text, { add_special_tokens: false }).ids.length;
 }
 
+// The model's tokenizer alone (tokenizers.js and tokenizer.json, about 2 MB, verified and
+// cached like every runtime file), for widgets that count a prompt's tokens before the reader
+// chooses to download the model: <rag-qa> fits its passages to a token budget. Resolves to a
+// count(text) function. load() keeps using its own copy; both read the same cached files.
+let tokenizerReady = null;
+export function loadTokenizer() {
+  if (state.tokenizer) return Promise.resolve(countTokens);
+  if (!tokenizerReady) {
+    tokenizerReady = (async () => {
+      const { manifest, section } = await generationConfig();
+      if (!section.tokenizer) throw new GenerationFailure("config", "This site serves no tokenizer for its language model.");
+      const names = [section.tokenizer.library, section.tokenizer.file];
+      const files = resolveFiles(manifest, siteRoot, names);
+      const downloader = new Downloader({ files, siteRoot, idleMs: manifest.idle_timeout_ms || undefined, what: "tokenizer file" });
+      const vocab = JSON.parse(await (await downloader.response(names[1])).text());
+      let lib;
+      try {
+        lib = await import(files[names[0]].href); // its content-hashed URL, as load() imports it
+      } catch (err) {
+        throw new GenerationFailure("missing", "The tokenizer library could not be loaded from this site.", String(err));
+      }
+      const tokenizer = new lib.Tokenizer(vocab, section.tokenizer.config);
+      if (!state.tokenizer) state.tokenizer = tokenizer;
+      return (text) => tokenizer.encode(text, { add_special_tokens: false }).ids.length;
+    })().catch((err) => {
+      tokenizerReady = null;
+      throw classify(err);
+    });
+  }
+  return tokenizerReady;
+}
+
 // Load once per page. onProgress({loaded, total}) counts every byte: library, WASM, model.
 // force: go ahead on a device that reports little memory (the reader chose to try).
 // threads: override the thread count (benchmarks compare 1 and 2 in an isolated page).

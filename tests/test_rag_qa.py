@@ -178,3 +178,25 @@ def test_corpus_embeds_the_template_and_its_key_follows_it(tmp_path: Path) -> No
     with pytest.raises(corpus.CorpusError, match="made.json: item 0"):
         corpus.build(tmp_path / "made.json", {"m": "0" * 64}, 2, None, embed, "m",
                      raw=json.dumps({"embed": "{nope}", "items": [{"text": "x"}]}).encode())
+
+
+def test_the_chapters_pipeline_module_builds_the_widgets_prompt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/content/ch1-rag/rag.py (the evaluation and case-study notebooks' pipeline) reads the
+    same pipeline.json and writes, for the same ranked sections, the prompt the build and the
+    widget write: the chapter's measurements are of the pipeline the reader runs."""
+    chapter = ROOT / "docs" / "content" / "ch1-rag"
+    monkeypatch.syspath_prepend(str(chapter))
+    import rag  # the chapter's module (imports legal_corpus beside it)
+
+    settings = pipeline.load_settings(ROOT / "docs" / "data" / "rag" / "pipeline.json")
+    assert rag.THRESHOLD == settings["retrieval"]["threshold"] and rag.BUDGET == settings["prompt"]["budget_tokens"]
+    passages = rag.load_passages()
+    words = lambda text: len(text.split())  # noqa: E731 - any counter serves, as long as both use it
+    for start in (0, 57, 140, 230):  # windows holding several parts of one section and unnumbered ones
+        chosen = passages[start:start + 6]
+        ours = rag.build_prompt("May I sell copies?", [(p, 0.5) for p in chosen], words)
+        items = [{"license": p.license, "section": p.section, "title": p.title, "text": p.text, "part": p.part}
+                 for p in chosen]
+        theirs = pipeline.build_prompt("May I sell copies?", items, settings["prompt"],
+                                       lambda user, system: rag.chatml(system, user), words)
+        assert ours.text == theirs.text and ours.used == theirs.used

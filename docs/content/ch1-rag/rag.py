@@ -3,8 +3,9 @@
 The retrieval and generation notebooks build each step in front of the reader: BM25, dense
 retrieval, reciprocal rank fusion, the prompt with its token budget, citations. The later
 notebooks measure and break that same pipeline, so they import it from here instead of
-pasting it a third time. The numbers must stay those of the earlier pages: the choices
-(k1 = 1.2, b = 0.75, RRF k = 60, a 400-token budget, "According to [") are theirs.
+pasting it a third time. Its settings (BM25's k1 and b, RRF's k, the refusal threshold, the
+prompt's wording and its token budget) are read from `docs/data/rag/pipeline.json`, the file
+the generation notebook, the site build and the <rag-qa> widget also read.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from legal_corpus import Passage
 from legal_corpus import passages as load_passages
 
 GOLD = Path(__file__).resolve().parent / "../../data/rag/gold.jsonl"
+SETTINGS = json.loads((Path(__file__).resolve().parent / "../../data/rag/pipeline.json").read_text(encoding="utf-8"))
+RETRIEVAL, PROMPT = SETTINGS["retrieval"], SETTINGS["prompt"]
 TOKEN = re.compile(r"[a-z0-9]+")
-THRESHOLD = 0.40  # best dense score below which we refuse (measured on the retrieval page)
-SYSTEM = ("You answer questions about software licenses using only the passages below. "
-          "After each claim, cite the passage id in square brackets, like [MIT full text]. "
-          "If the passages do not contain the answer, say: not found in these documents.")
-ANSWER_START = "According to ["
-BUDGET = 400
+THRESHOLD = RETRIEVAL["threshold"]  # best dense score below which we refuse (measured on the retrieval page)
+SYSTEM = PROMPT["system"]
+ANSWER_START = PROMPT["answer_start"]
+BUDGET = PROMPT["budget_tokens"]
 CITATION = re.compile(r"\[([^\[\]]+)\]")
 
 
@@ -41,17 +42,17 @@ def tokenize(text: str) -> list[str]:
 
 def passage_text(p: Passage) -> str:
     """What gets indexed: the license name and section title are part of what a passage is about."""
-    return f"{p.name}. {p.title}. {p.text}"
+    return RETRIEVAL["passage_text"].format(name=p.name, title=p.title, text=p.text)
 
 
 def cite_id(p: Passage) -> str:
     """The id a passage is cited by: every part of a section shares it."""
-    where = p.section if p.section in ("full text", "Preamble", "How to apply") else f"§{p.section}"
-    return f"{p.license} {where}"
+    unnumbered = p.section in PROMPT["unnumbered_sections"]
+    return PROMPT["cite_id_unnumbered" if unnumbered else "cite_id"].format(license=p.license, section=p.section)
 
 
 class BM25:
-    def __init__(self, documents: list[str], k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, documents: list[str], k1: float = RETRIEVAL["bm25_k1"], b: float = RETRIEVAL["bm25_b"]) -> None:
         self.docs = [Counter(tokenize(d)) for d in documents]
         self.lengths = np.array([sum(c.values()) for c in self.docs], dtype=float)
         self.avgdl = self.lengths.mean()
@@ -69,7 +70,7 @@ class BM25:
         return out
 
 
-def rrf(*score_lists: np.ndarray, k: int = 60, depth: int = 100) -> np.ndarray:
+def rrf(*score_lists: np.ndarray, k: int = RETRIEVAL["rrf_k"], depth: int = RETRIEVAL["rrf_depth"]) -> np.ndarray:
     fused = np.zeros(len(score_lists[0]))
     for scores in score_lists:
         for rank, i in enumerate(np.argsort(-scores)[:depth], start=1):
@@ -145,9 +146,10 @@ def build_prompt(question: str, retrieved: list[tuple[Passage, float]], count_to
                  budget: int = BUDGET) -> Prompt:
     """As many top-ranked sections as fit in `budget` tokens (the generation page's rule)."""
     def render(chosen: list[tuple[str, list[Passage]]]) -> str:
-        context = "\n\n".join(f"[{cid}] {parts[0].title}\n" + "\n\n".join(p.text for p in parts)
-                              for cid, parts in chosen)
-        return chatml(SYSTEM, f"Passages:\n\n{context}\n\nQuestion: {question}", ANSWER_START)
+        context = PROMPT["passage_separator"].join(
+            PROMPT["passage"].format(id=cid, title=parts[0].title, text=PROMPT["part_separator"].join(p.text for p in parts))
+            for cid, parts in chosen)
+        return chatml(SYSTEM, PROMPT["user"].format(context=context, question=question), ANSWER_START)
 
     chosen: list[tuple[str, list[Passage]]] = []
     for item in by_section(retrieved):

@@ -120,7 +120,7 @@ DOCS = "docs/" + CH0
 
 def test_overview_quotes_the_local_ai_download_figures(built_site):
     guide = text_of(built_site.page("Local-AI/"))
-    raw, gzipped = re.search(r"first-visit download[^|\n]*?([\d.]+) MB \(([\d.]+) MB", guide).groups()
+    raw, gzipped = re.search(r"first-visit download[^\n]*\s+([\d.]+) MB \(([\d.]+) MB", guide).groups()
     overview = text_of(built_site.page(CH0 + "overview/"))
     assert f"{raw} MB" in overview and f"{gzipped} MB" in overview
 
@@ -157,7 +157,9 @@ def test_names_used_in_shown_code_are_shown_or_introduced_first(built_site):
 def test_printed_output_lines_fit_an_output_box(built_site):
     for name in PAGES + NOTEBOOKS:
         page = built_site.page(CH0 + name + "/")
-        for box in re.findall(r'jp-OutputArea-output[^>]*>\s*<pre>(.*?)</pre>', page, re.S):
+        boxes = re.findall(r'jp-OutputArea-output[^>]*>\s*<pre>(.*?)</pre>', page, re.S)
+        assert boxes or name in ("overview", "summary"), f"{name}: no printed output found"
+        for box in boxes:
             for line in html.unescape(re.sub(r"<[^>]+>", "", box)).splitlines():
                 assert len(line) <= 70, f"{name}: {line!r}"
 

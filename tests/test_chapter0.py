@@ -111,3 +111,90 @@ def test_embeddings_page_backs_its_order_and_negation_claim(built_site):
     scores = [float(x) for x in re.findall(r"MiniLM cosine: (-?\d\.\d{2})", text)]
     best = float(re.search(r"best paraphrase pair: (\d\.\d{2})", text).group(1))
     assert len(scores) == 2 and min(scores) > best
+
+
+# --- reader report 2: prose that quotes outputs, names that are shown, text for every diagram ---
+
+DOCS = "docs/" + CH0
+
+
+def test_overview_quotes_the_local_ai_download_figures(built_site):
+    guide = text_of(built_site.page("Local-AI/"))
+    raw, gzipped = re.search(r"first-visit download[^\n]*\s+([\d.]+) MB \(([\d.]+) MB", guide).groups()
+    overview = text_of(built_site.page(CH0 + "overview/"))
+    assert f"{raw} MB" in overview and f"{gzipped} MB" in overview
+
+
+def test_ivf_table_names_exactly_the_settings_slower_than_brute_force(built_site):
+    text = text_of(built_site.page(CH0 + "vector-database/"))
+    brute_ms = float(re.search(r"brute force: recall 1\.000\s+([\d.]+) ms/query", text).group(1))
+    rows = re.findall(r"^\s*(\d+)\s+[01]\.\d{3}\s+([\d.]+)\s+[\d.]+%\s+[\d.]+x\s*$", text, re.M)
+    slower = [n for n, ms in rows if float(ms) >= brute_ms]
+    listed = re.search(r"IVF slower than brute force at nprobe: (.*)", text).group(1).strip()
+    assert listed == (", ".join(slower) or "none")
+    # the batch line the prose points at is computed from the two timings above it
+    one, batched, ratio = (float(x) for x in re.search(
+        r"one query at a time: ([\d.]+) ms.*?batched: ([\d.]+) ms.*?each query ([\d.]+)x cheaper", text, re.S).groups())
+    assert abs(one / batched - ratio) <= 0.05 * ratio + 0.1
+
+
+def test_embedding_estimate_for_a_collection_is_computed_from_the_timing(built_site):
+    text = text_of(built_site.page(CH0 + "embeddings/"))
+    per_ms = float(re.search(r"that is ([\d.]+) ms per sentence", text).group(1))
+    minutes = float(re.search(r"10,000 short documents at that rate: about ([\d.]+) minutes", text).group(1))
+    assert abs(per_ms * 10_000 / 60_000 - minutes) <= 0.1 + 0.01 * minutes
+    assert "a few milliseconds" not in text
+
+
+def test_names_used_in_shown_code_are_shown_or_introduced_first(built_site):
+    emb = text_of(built_site.page(CH0 + "embeddings/"))
+    assert emb.index("tokenizer = Tokenizer.from_file") < emb.index("tokenizer.encode")
+    assert emb.index("session = ort.InferenceSession") < emb.index("session.run")
+    vdb = text_of(built_site.page(CH0 + "vector-database/"))
+    assert vdb.index("default_rng(42)") < vdb.index("rng.standard_normal")
+
+
+def test_printed_output_lines_fit_an_output_box(built_site):
+    for name in PAGES + NOTEBOOKS:
+        page = built_site.page(CH0 + name + "/")
+        boxes = re.findall(r'jp-OutputArea-output[^>]*>\s*<pre>(.*?)</pre>', page, re.S)
+        assert boxes or name in ("overview", "summary"), f"{name}: no printed output found"
+        for box in boxes:
+            for line in html.unescape(re.sub(r"<[^>]+>", "", box)).splitlines():
+                assert len(line) <= 70, f"{name}: {line!r}"
+
+
+def test_a_cells_prints_share_one_output_box(built_site):
+    page = built_site.page(CH0 + "vector-database/")
+    boxes = [html.unescape(re.sub(r"<[^>]+>", "", b))
+             for b in re.findall(r'jp-OutputArea-output[^>]*>\s*<pre>(.*?)</pre>', page, re.S)]
+    table = [b for b in boxes if "recall@10" in b]
+    assert len(table) == 1 and "IVF slower than brute force" in table[0]
+
+
+def test_every_mermaid_diagram_has_prose_next_to_it():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for path in [*sorted((root / DOCS).glob("*.md")), root / "docs/Local-AI.md"]:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            if line.strip() == "```mermaid":
+                before = next(x for x in reversed(lines[:i]) if x.strip())
+                assert not before.lstrip().startswith(("#", "{%", '" %}', "|", "```", "$$")), f"{path.name}:{i + 1}"
+
+
+def test_cheat_sheet_mean_pooling_normalises_like_its_formula():
+    from pathlib import Path
+
+    summary = (Path(__file__).resolve().parents[1] / DOCS / "summary.md").read_text(encoding="utf-8")
+    row = next(line for line in summary.splitlines() if line.startswith("| mean pooling"))
+    assert "np.linalg.norm" in row
+    assert re.findall(r"(?<![.\w])norm\(", summary) == []  # every norm is np.linalg.norm
+    assert "`H`" in summary and "`mask`" in summary  # both named in words
+
+
+def test_local_ai_points_at_the_threads_section_with_a_link(built_site):
+    page = built_site.page("Local-AI/")
+    assert 'href="#threads-and-how-a-static-site-gets-them"' in page
+    assert 'id="threads-and-how-a-static-site-gets-them"' in page

@@ -97,13 +97,31 @@ def write_if_changed(path: Path, text: str) -> None:
     write_atomic(path, text)
 
 
+def coalesce_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) chunks into one output: the kernel sends a cell's
+    prints in several messages when they are apart in time, and each would render as its own box."""
+    joined: list = []
+    for output in outputs:
+        last = joined[-1] if joined else None
+        if (output.get("output_type") == "stream" and last is not None
+                and last.get("output_type") == "stream" and last.get("name") == output.get("name")):
+            joined[-1] = {**last, "text": _text(last["text"]) + _text(output["text"])}
+        else:
+            joined.append(output)
+    return [nbformat.from_dict(output) for output in joined]
+
+
+def _text(text: str | list[str]) -> str:
+    return "".join(text) if isinstance(text, list) else text
+
+
 def merge_outputs(source: NotebookNode, executed: NotebookNode) -> NotebookNode:
     """The current notebook (its Markdown as now written) with the executed code cells' outputs."""
     merged = copy.deepcopy(source)
     ran = [cell for cell in executed.cells if cell.cell_type == "code"]
     mine = [cell for cell in merged.cells if cell.cell_type == "code"]
     for cell, done in zip(mine, ran, strict=True):
-        cell.outputs = done.get("outputs", [])
+        cell.outputs = coalesce_streams(done.get("outputs", []))
         cell.execution_count = done.get("execution_count")
     if "language_info" in executed.metadata:
         merged.metadata["language_info"] = executed.metadata["language_info"]

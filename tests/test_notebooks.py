@@ -127,6 +127,22 @@ def test_notebook_becomes_a_page_with_its_outputs(site: tuple[BuildResult, Path]
     assert notebook_lines(result) == {"docs/nb/plot.ipynb": "executed", "docs/other.ipynb": "executed"}
 
 
+def test_only_a_self_contained_notebook_offers_colab(built_site: BuildResult) -> None:
+    """Colab opens the .ipynb alone: notebooks that read the site's files (they declare inputs)
+    say how to run them locally instead of offering a link that would fail at the first import."""
+    offers = {}
+    for html_file in sorted(built_site.site.rglob("index.html")):
+        page = html_file.read_text(encoding="utf-8")
+        if 'class="nb-runinfo"' not in page:
+            continue
+        rel = html_file.parent.relative_to(built_site.site).as_posix()
+        offers[rel] = ("Open in Colab" in page, "nb-runinfo__local" in page)
+    assert offers["content/ch0-fundamentals/vectors-notebook"] == (True, False)
+    assert offers["content/ch1-rag/retrieval-notebook"] == (False, True)
+    assert offers["content/ch0-fundamentals/embeddings-notebook"] == (False, True)
+    assert len(offers) >= 16
+
+
 def test_raises_exception_cell_shows_its_error(site: tuple[BuildResult, Path]) -> None:
     result, _ = site
     page = result.page("other/")

@@ -199,13 +199,26 @@ def decorate(build: Build, content: str, page: Page, config: MkDocsConfig) -> st
         f'download="{html.escape(name)}">Download .ipynb</a>'
     )
     colab = colab_url(config, page.file.src_uri)
-    if colab:
+    if colab and not reads_site_files(done):
         parts.append(
             f'<a class="md-button nb-runinfo__colab" href="{html.escape(colab)}" '
             'target="_blank" rel="noopener">Open in Colab</a>'
         )
+    elif colab:
+        # Colab opens the .ipynb alone: a notebook that reads the site's model, data or modules
+        # would stop at its first import there, so it says how to run it instead.
+        parts.append(
+            '<span class="nb-runinfo__local">Runs from a clone of the site after <code>make setup</code> '
+            "(it reads the site's model and data files)</span>"
+        )
     parts.append("</div>")
     return "\n".join(parts) + "\n" + content
+
+
+def reads_site_files(done: Executed) -> bool:
+    """A notebook that declares inputs (metadata.fromscratch.inputs) needs files beside it."""
+    nb = done.nb if done.nb is not None else nbformat.read(done.path, as_version=4)
+    return bool(nb.metadata.get("fromscratch", {}).get("inputs"))
 
 
 def _when(iso: str) -> str:

@@ -57,11 +57,15 @@ def run_mkdocs_build(project: Path, *extra: str, env: dict[str, str] | None = No
 
 
 def make_project(tmp: Path, docs: dict[str, str] | None = None, *, copy_docs: bool = False,
-                 config_edit=None) -> Path:  # noqa: ANN001
+                 config_edit=None, cache_from: Path | None = None) -> Path:  # noqa: ANN001
     """A throwaway project: the real mkdocs.yml and overrides, with `docs` as its content.
 
     `docs` maps paths under docs/ to text. With copy_docs the real docs/ is copied first.
     `config_edit(text) -> text` may change mkdocs.yml (for example its nav or site_url).
+    `cache_from` (another test project) starts this one with a copy of that project's cache:
+    a second whole-site build then executes no notebook, which a fresh test run would
+    otherwise pay for twice more (the cache is keyed by content and by paths relative to the
+    project, so the copy is exactly what a warm build of the same docs reads).
     """
     project = tmp / "project"
     project.mkdir()
@@ -74,6 +78,8 @@ def make_project(tmp: Path, docs: dict[str, str] | None = None, *, copy_docs: bo
         # test project never evicts or overwrites the real project's cache entries
         (project / ".cache").mkdir()
         (project / ".cache" / "models").symlink_to(ROOT / ".cache" / "models")
+    if cache_from is not None:
+        _copy_cache(cache_from / ".cache", project / ".cache")
     if copy_docs:
         shutil.copytree(ROOT / "docs", project / "docs")
     else:
@@ -89,6 +95,19 @@ def make_project(tmp: Path, docs: dict[str, str] | None = None, *, copy_docs: bo
         config = config_edit(config)
     (project / "mkdocs.yml").write_text(config, encoding="utf-8")
     return project
+
+
+def _copy_cache(source: Path, target: Path) -> None:
+    """Every cache kind but the (shared, symlinked) models, copied so that neither project's
+    eviction can touch the other's entries."""
+    target.mkdir(exist_ok=True)
+    for entry in source.iterdir():
+        if entry.name == "models":
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, target / entry.name)
+        else:
+            shutil.copy2(entry, target / entry.name)
 
 
 def _drop_nav(config: str) -> str:

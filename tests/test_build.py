@@ -114,8 +114,8 @@ def test_katex_and_mermaid_are_loaded_from_the_site_only_where_used(build):
     assert foreign_resources(result.site, "https://learning-llms.github.io") == []
 
 
-def test_verbatim_seed_builds_unchanged(tmp_path):
-    project = make_project(tmp_path, copy_docs=True)
+def test_verbatim_seed_builds_unchanged(tmp_path, built_site):
+    project = make_project(tmp_path, copy_docs=True, cache_from=built_site.project)
     shutil.copy(SEED / "index.verbatim.md", project / "docs" / "index.md")
     result = run_mkdocs_build(project)
     assert result.ok, result.output
@@ -125,11 +125,12 @@ def test_verbatim_seed_builds_unchanged(tmp_path):
     assert "layout" not in re.sub(r"<[^>]+>", "", html.split("md-content", 1)[1])[:200]
 
 
-def test_sub_path_deployment_keeps_every_link_inside(tmp_path):
+def test_sub_path_deployment_keeps_every_link_inside(tmp_path, built_site):
     def under_project_path(config: str) -> str:
         return re.sub(r"^site_url: .*$", "site_url: https://user.github.io/learning-llms/", config, flags=re.M)
 
-    project = make_project(tmp_path, copy_docs=True, config_edit=under_project_path)
+    project = make_project(tmp_path, copy_docs=True, config_edit=under_project_path,
+                           cache_from=built_site.project)
     result = run_mkdocs_build(project)
     assert result.ok, result.output
     assert broken_internal_links(result.site, "/learning-llms/") == []

@@ -18,7 +18,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from . import assets, errors, links
+from . import assets, errors, fast_reload, links
 from .a11y import name_search_controls
 from .build import Build
 from .cache import Cache
@@ -58,6 +58,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
     def on_serve(self, server, config: MkDocsConfig, builder):  # noqa: ANN001, ANN201
         mark_served(config)
         self._serve_report.on_serve(config)
+        server.builder = fast_reload.FastReload(server.builder, config)  # a page edit rebuilds that page
         return server
 
     # -- configuration -----------------------------------------------------
@@ -95,13 +96,21 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         self.build.files = files
-        _discard_damaged_renders(self.build.cache)
-        notebook_pages.prepare(self.build, files, config, self.config.notebooks)  # before mkdocs-jupyter
+        reuse = fast_reload.reuse(config)  # `make serve` after a Markdown edit: nothing below changed
+        if reuse is not None:
+            reuse.apply(files, self.build)
+            edited = fast_reload.edited_notebooks(config)  # their Markdown cells only: same outputs
+            notebook_pages.refresh_markdown(self.build, files, edited)
+            fast_reload.rebuild_embedding_pages(files, edited)
+        else:
+            with fast_reload.remembering(config, files, self.build, is_serving(config)):
+                _discard_damaged_renders(self.build.cache)
+                notebook_pages.prepare(self.build, files, config, self.config.notebooks)  # before mkdocs-jupyter
+                assets.add_vendor_files(files, config, self._root / self.config.node_modules)
+                self._runtime.on_files(files, config, self._root / self.config.node_modules)
+                self.build.classifiers = self._runtime.classifiers
+                self.build.rag = self._runtime.rag
         self._images.learn_from(self.build.executed)  # figures' alt texts, from cell metadata
-        assets.add_vendor_files(files, config, self._root / self.config.node_modules)
-        self._runtime.on_files(files, config, self._root / self.config.node_modules)
-        self.build.classifiers = self._runtime.classifiers
-        self.build.rag = self._runtime.rag
         self._serve_report.on_files(files, config)
         return files
 
@@ -173,6 +182,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         # main.html links the shared notebook stylesheet on pages with notebook content
         sheet = self.build.stylesheet
         env.globals["notebook_stylesheet"] = sheet.path if sheet is not None else ""
+        env.bytecode_cache = fast_reload.TEMPLATES  # compiled once per process, not once per build
         return env
 
     @event_priority(-100)  # last: the CSP hashes the page's final inline scripts

@@ -19,6 +19,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from . import assets, errors, links
+from . import search as site_search
 from .a11y import name_search_controls
 from .build import Build
 from .cache import Cache
@@ -173,6 +174,12 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         # main.html links the shared notebook stylesheet on pages with notebook content
         sheet = self.build.stylesheet
         env.globals["notebook_stylesheet"] = sheet.path if sheet is not None else ""
+        # every page is rendered now and static files are not yet written: the site's sections
+        # as a corpus for search by meaning, listed in runtime.json before it is written
+        model_dir = fetch.model_dir(self._root, self.config.runtime)
+        onnx = self.config.runtime["model"]["onnx"]
+        site_search.on_env(files, config, self._root, self.build.cache, self.config.search, self.config.runtime,
+                           lambda texts: self._runtime.embed(model_dir, onnx, texts))
         return env
 
     @event_priority(-100)  # last: the CSP hashes the page's final inline scripts

@@ -101,6 +101,10 @@ class Runtime:
         self.classifiers = sorted(staged)  # the plugin hands them to the build for the shortcode
         return staged, heads
 
+    def embed(self, model_dir: Path, onnx: str, texts: list[str]):  # noqa: ANN201
+        """Texts as unit vectors with the ONNX file the browser runs (one session per build)."""
+        return self._embed(model_dir, onnx, texts)
+
     def _embed(self, model_dir: Path, onnx: str, texts: list[str]):  # noqa: ANN202
         from .embed import Embedder
 

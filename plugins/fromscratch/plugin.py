@@ -18,6 +18,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from . import ask as ask_site
 from . import assets, errors, links
 from . import search as site_search
 from .a11y import name_search_controls
@@ -180,6 +181,8 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         onnx = self.config.runtime["model"]["onnx"]
         site_search.on_env(files, config, self._root, self.build.cache, self.config.search, self.config.runtime,
                            lambda texts: self._runtime.embed(model_dir, onnx, texts))
+        # then "Ask this site": its example questions retrieve over those sections (ask/widget.py)
+        ask_site.on_env(files, self.build, lambda texts: self._runtime.embed(model_dir, onnx, texts))
         return env
 
     @event_priority(-100)  # last: the CSP hashes the page's final inline scripts

@@ -10,6 +10,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 
+from ..ask import settings as _ask  # noqa: F401 - registers runtime.json's "ask" section
 from ..cache import Cache
 from ..rag.stage import stage_rag
 from ..textgen import answers as _answers  # noqa: F401 - registers the `generated` shortcode

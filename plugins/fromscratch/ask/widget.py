@@ -52,13 +52,13 @@ def link(location: str, page_url: str) -> str:
     return rel + (f"#{anchor}" if anchor else "")
 
 
-def section_item(item: Mapping, ranked: pipeline.Ranked, rank: int, page_url: str) -> str:
-    """One retrieved section: the test contract's li[data-doc][data-section][data-score], a link to it."""
+def section_item(item: Mapping, ranked: pipeline.Ranked, page_url: str) -> str:
+    """One retrieved section: the test contract's li[data-doc][data-section][data-score], a link to
+    it. The list's own number is the source number the prompt and the answer use."""
     doc, _, anchor = item["location"].partition("#")
     return (
         f'<li class="fs-rag__passage fs-ask__section" data-doc="{_attr(doc)}" data-section="{_attr(anchor)}" '
         f'data-score="{ranked.score:.4f}" data-cosine="{ranked.cosine:.4f}" data-location="{_attr(item["location"])}">'
-        f'<span class="fs-rag__cite">{rank}</span> '
         f'<a class="fs-ask__link" href="{_attr(link(item["location"], page_url))}">'
         f'<span class="fs-ask__page">{_text(item["page"])}</span> › <span class="fs-rag__title">{_text(item["title"])}</span></a> '
         f'<span class="fs-rag__score">score {ranked.score:.3f} · cosine {ranked.cosine:.2f}</span>'
@@ -80,11 +80,10 @@ def examples_html(examples: list[Example], items: list[dict], settings: dict, an
                   page_url: str) -> str:
     out = []
     for example in examples:
-        ranks = {r.index: n for n, r in enumerate(example.ranked, start=1)}
         cited = {str(n): items[r.index] for n, r in enumerate(example.ranked, start=1)}
         out.append(example_html(
             example, items, settings, answers, model_id, not_found=NOT_FOUND, noun="section",
-            item_html=lambda item, r, ranks=ranks: section_item(item, r, ranks[r.index], page_url),
+            item_html=lambda item, r: section_item(item, r, page_url),
             check_html=lambda c, allowed, cited=cited: check_item(c, allowed, cited, page_url)))
     return "".join(out)
 

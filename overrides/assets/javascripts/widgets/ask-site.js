@@ -55,10 +55,11 @@ class AskSite extends RagQa {
     return sources(items, prompt);
   }
 
-  passageNode(item, { score, cosine, rank }) {
+  // the list's own number is the source number the prompt and the answer use
+  passageNode(item, { score, cosine }) {
     const [doc, anchor = ""] = item.location.split("#");
     return h("li", { class: "fs-rag__passage fs-ask__section", "data-doc": doc, "data-section": anchor, "data-score": score.toFixed(4), "data-cosine": cosine.toFixed(4), "data-location": item.location },
-      h("span", { class: "fs-rag__cite" }, String(rank)), " ", sectionLink(item), " ",
+      sectionLink(item), " ",
       h("span", { class: "fs-rag__score" }, `score ${score.toFixed(3)} · cosine ${cosine.toFixed(2)}`),
       h("details", {}, h("summary", {}, "What the section says"), h("p", { class: "fs-rag__text" }, item.text)));
   }

@@ -289,7 +289,7 @@ export class RagQa extends WidgetBase {
   }
 
   reset() {
-    for (const key of ["found", "ranking", "question", "best", "source", "retrieveMs"]) delete this.dataset[key];
+    for (const key of ["found", "ranking", "question", "best", "source", "retrieveMs", "tokens", "ttftMs", "tokensPerSecond"]) delete this.dataset[key];
     this.list.replaceChildren();
     this.verdict.textContent = "";
     this.caption.textContent = "";
@@ -417,6 +417,9 @@ export class RagQa extends WidgetBase {
       const speed = result.tokensPerSecond ? ` at ${result.tokensPerSecond.toFixed(1)} tokens/s` : "";
       this.caption.textContent = `${result.stopped ? "Stopped. " : ""}Written in your browser by the language model: greedy, ${result.promptTokens} prompt tokens, ${result.tokens} tokens written${speed}.`;
       this.dataset.tokens = String(result.tokens);
+      // for benchmarks/ask_site.py: time to the first token (reading the prompt) and writing speed
+      if (result.ttftMs) this.dataset.ttftMs = String(Math.round(result.ttftMs));
+      if (result.tokensPerSecond) this.dataset.tokensPerSecond = result.tokensPerSecond.toFixed(2);
       this.setState("done");
     } catch (error) {
       if (run !== this._run) return;

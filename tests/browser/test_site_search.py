@@ -64,10 +64,12 @@ def wait_stable(page, settle: float = 0.4, timeout: float = 30) -> None:  # noqa
 
 
 def type_query(page, query: str) -> None:  # noqa: ANN001
+    """All but the last letter pasted, the last one typed: Material searches on each key-up, so
+    this is one search (and one keystroke to time) per question instead of one per letter."""
     box = page.locator(".md-search__input")
     box.click()
-    box.fill("")
-    box.press_sequentially(query)
+    box.fill(query[:-1])
+    box.press(query[-1])
 
 
 def keyword_search(page, base: str, query: str) -> list[str]:  # noqa: ANN001
@@ -76,6 +78,11 @@ def keyword_search(page, base: str, query: str) -> list[str]:  # noqa: ANN001
     page.wait_for_function("document.querySelector('.md-search-result__meta').textContent.includes('matching')")
     wait_stable(page)
     return result_pages(page, base)
+
+
+def material_ms(page) -> float:  # noqa: ANN001
+    """Keystroke to Material's own rendered results, for the last query (search-meaning.js times it)."""
+    return float(page.locator(BAR).get_attribute("data-material-ms") or "nan")
 
 
 def blended_search(page, base: str, query: str) -> tuple[list[str], float]:  # noqa: ANN001
@@ -222,9 +229,13 @@ def test_blend_finds_the_right_page_far_more_often_than_keywords(context, site_s
     blended = [rank_of(blended_search(page, site_server.base, q["query"])[0], q["pages"]) for q in qs]
     k, b = scores(keyword), scores(blended)
     print(f"\nkeyword {k}\nblended {b}")
-    # Measured (benchmarks/RESULTS-site-search.md): keyword hit@5 about 0.3, blended about 0.8.
-    # A margin of 0.25 (15 of 60 questions) leaves room for a few ranks moving with Material or
-    # the model, and still fails if the blend falls back to keyword results or ranks at random.
-    assert b["hit@5"] >= k["hit@5"] + 0.25, (k, b)
-    assert b["MRR"] > k["MRR"]
+    # Measured on these 60 questions (benchmarks/RESULTS-site-search.md): keyword hit@1 0.23,
+    # hit@5 0.67, MRR 0.42; blended 0.55, 0.83, 0.69. Material's OR-ranking over every word
+    # already puts the right page in its first five for two questions in three, so the gain is
+    # largest at the top. The margins asked here (6, 12 and 9 questions' worth) are about two
+    # thirds of those measured: room for a few ranks moving with the machine or the content,
+    # none for a blend that falls back to keyword results or ranks at random.
+    assert b["hit@5"] >= k["hit@5"] + 0.10, (k, b)
+    assert b["hit@1"] >= k["hit@1"] + 0.20, (k, b)
+    assert b["MRR"] >= k["MRR"] + 0.15, (k, b)
     assert SUBPATH in site_server.base

@@ -30,7 +30,6 @@ const state = {
   materialItems: [], // Material's <li> results in Material's order
   materialMeta: "",
   blendedFor: null, // the query the list currently shows blended, or null
-  ticket: 0, // increases with each query, so a slow answer never overwrites a newer one
   inputAt: 0, // when the reader last changed the query (performance.now())
 };
 
@@ -181,6 +180,7 @@ const observer = new MutationObserver((records) => {
   const kept = state.materialItems.filter((li) => li.parentNode === list);
   state.materialItems = kept.concat(added.filter((li) => !kept.includes(li) && !li.dataset.fsSemantic));
   if (records.some((r) => r.target === meta || meta.contains(r.target))) state.materialMeta = meta.textContent.trim();
+  if (added.length) ui.root.dataset.materialMs = (performance.now() - state.inputAt).toFixed(1); // Material's own time
   state.blendedFor = null;
   if (state.on) blendSoon();
 });
@@ -215,26 +215,52 @@ function pageKey(href) {
   return pageOf(path);
 }
 
-let timer = null;
+// One blend at a time: while the model embeds one query, keystrokes only mark the blend as
+// stale, and it runs once more with the latest query and Material's latest results. Without
+// this, every keystroke queued an embedding in the worker and the last one waited behind all.
+let running = false;
+let again = false;
 function blendSoon() {
-  clearTimeout(timer);
-  timer = setTimeout(blend, 0);
+  if (running) {
+    again = true;
+    return;
+  }
+  running = true;
+  (async () => {
+    try {
+      do {
+        again = false;
+        await blend();
+      } while (again);
+    } finally {
+      running = false;
+    }
+  })();
+}
+
+const vectors = new Map(); // query -> vector: Material re-renders the same query on scroll
+async function queryVector(query) {
+  if (!vectors.has(query)) {
+    const [vector] = await state.runtime.embed([query]);
+    vectors.set(query, vector);
+    if (vectors.size > 50) vectors.delete(vectors.keys().next().value);
+  }
+  return vectors.get(query);
 }
 
 async function blend() {
   const query = input.value.trim();
-  const ticket = ++state.ticket;
   if (!state.on || !state.corpus || !state.modelReady || !query) return;
   setState("running");
   let vector;
   try {
-    [vector] = await state.runtime.embed([query]);
+    vector = await queryVector(query);
   } catch (error) {
     setState("error", `Search by meaning stopped: ${error.message || error}. Keyword results are shown.`);
     ui.retry.hidden = false;
     return;
   }
-  if (ticket !== state.ticket || !state.on || input.value.trim() !== query) return; // a newer query took over
+  if (!state.on || input.value.trim() !== query) return; // a newer query: `again` is set
   const { items, rows } = state.corpus;
   const semantic = pagesBySection(rankSections(rows, vector), items);
   const byPage = new Map();

@@ -52,6 +52,14 @@ def link(location: str, page_url: str) -> str:
     return rel + (f"#{anchor}" if anchor else "")
 
 
+def _name(item: Mapping) -> str:
+    """"Page › Section", or the page's title alone for its first section (which has the same)."""
+    page = f'<span class="fs-ask__page">{_text(item["page"])}</span>'
+    if item["title"] == item["page"]:
+        return page
+    return f'{page} › <span class="fs-rag__title">{_text(item["title"])}</span>'
+
+
 def section_item(item: Mapping, ranked: pipeline.Ranked, page_url: str) -> str:
     """One retrieved section: the test contract's li[data-doc][data-section][data-score], a link to
     it. The list's own number is the source number the prompt and the answer use."""
@@ -60,7 +68,7 @@ def section_item(item: Mapping, ranked: pipeline.Ranked, page_url: str) -> str:
         f'<li class="fs-rag__passage fs-ask__section" data-doc="{_attr(doc)}" data-section="{_attr(anchor)}" '
         f'data-score="{ranked.score:.4f}" data-cosine="{ranked.cosine:.4f}" data-location="{_attr(item["location"])}">'
         f'<a class="fs-ask__link" href="{_attr(link(item["location"], page_url))}">'
-        f'<span class="fs-ask__page">{_text(item["page"])}</span> › <span class="fs-rag__title">{_text(item["title"])}</span></a> '
+        f"{_name(item)}</a> "
         f'<span class="fs-rag__score">score {ranked.score:.3f} · cosine {ranked.cosine:.2f}</span>'
         f'<details><summary>What the section says</summary><p class="fs-rag__text">{_text(item["text"])}</p></details></li>'
     )
@@ -73,7 +81,7 @@ def check_item(cite: str, allowed: set[str], cited: Mapping[str, Mapping], page_
         return (f'<li data-cite="{_attr(cite)}" data-in-prompt="false">[{_text(cite)}] '
                 "was NOT a source in the prompt: a made-up citation</li>")
     return (f'<li data-cite="{_attr(cite)}" data-in-prompt="true">[{_text(cite)}] '
-            f'<a href="{_attr(link(item["location"], page_url))}">{_text(item["page"])} › {_text(item["title"])}</a></li>')
+            f'<a href="{_attr(link(item["location"], page_url))}">{_name(item)}</a></li>')
 
 
 def examples_html(examples: list[Example], items: list[dict], settings: dict, answers, model_id: str,  # noqa: ANN001

@@ -34,8 +34,11 @@ export function sources(items, prompt) {
 }
 
 function sectionLink(item) {
-  return h("a", { class: "fs-ask__link", href: sectionHref(item.location) },
-    h("span", { class: "fs-ask__page" }, item.page), " › ", h("span", { class: "fs-rag__title" }, item.title));
+  const page = h("span", { class: "fs-ask__page" }, item.page);
+  // a page's first section has the page's title: show it once (as ask/widget.py does)
+  return item.title === item.page
+    ? h("a", { class: "fs-ask__link", href: sectionHref(item.location) }, page)
+    : h("a", { class: "fs-ask__link", href: sectionHref(item.location) }, page, " › ", h("span", { class: "fs-rag__title" }, item.title));
 }
 
 class AskSite extends RagQa {

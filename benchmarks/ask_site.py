@@ -156,7 +156,7 @@ def main() -> None:
     if args.no_browser:
         return
     timings = browser_timings(args.site)
-    print("\n| question | found | retrieve (ms) | prompt tokens → first token (ms) | tokens written | tokens/s | isolated |")
+    print("\n| question | found | retrieve (ms) | time to first token (ms) | tokens written | tokens/s | cross-origin isolated |")
     print("| --- | --- | ---: | ---: | ---: | ---: | --- |")
     for t in timings:
         print(f"| {t['question']} | {t.get('found')} | {t.get('retrieveMs', '')} | {t.get('ttftMs', '')} "
@@ -164,6 +164,7 @@ def main() -> None:
     ttft = [float(t["ttftMs"]) for t in timings if t.get("ttftMs")]
     if ttft:
         print(f"\nmedian time to first token: {statistics.median(ttft) / 1000:.1f} s")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

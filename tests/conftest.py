@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytest_plugins = ["rag_site"]  # the <rag-qa> test site, one build shared by tests/ and tests/browser/
+pytest_plugins = ["rag_site", "ask_site"]  # the <rag-qa> and "Ask this site" test sites, each built once for tests/ and tests/browser/
 MKDOCS = [sys.executable, "-m", "mkdocs"]
 
 

@@ -7,6 +7,7 @@ from mkdocs.config import config_options as c
 
 from .notebooks.options import NotebooksConfig
 from .runtime.settings import RuntimeConfig
+from .search.options import SearchConfig
 
 
 class FromScratchConfig(base.Config):
@@ -23,3 +24,5 @@ class FromScratchConfig(base.Config):
     notebooks = c.SubConfig(NotebooksConfig)
     # In-browser AI: the embedding model (id, files, sha256, sources) and widget corpora.
     runtime = c.SubConfig(RuntimeConfig)
+    # Search by meaning: the site's sections embedded at build time (plugins/fromscratch/search).
+    search = c.SubConfig(SearchConfig)

@@ -18,7 +18,9 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from . import ask as ask_site
 from . import assets, errors, fast_reload, links
+from . import search as site_search
 from .a11y import name_search_controls
 from .build import Build
 from .cache import Cache
@@ -183,6 +185,14 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         sheet = self.build.stylesheet
         env.globals["notebook_stylesheet"] = sheet.path if sheet is not None else ""
         env.bytecode_cache = fast_reload.TEMPLATES  # compiled once per process, not once per build
+        # every page is rendered now and static files are not yet written: the site's sections
+        # as a corpus for search by meaning, listed in runtime.json before it is written
+        model_dir = fetch.model_dir(self._root, self.config.runtime)
+        onnx = self.config.runtime["model"]["onnx"]
+        site_search.on_env(files, config, self._root, self.build.cache, self.config.search, self.config.runtime,
+                           lambda texts: self._runtime.embed(model_dir, onnx, texts))
+        # then "Ask this site": its example questions retrieve over those sections (ask/widget.py)
+        ask_site.on_env(files, self.build, lambda texts: self._runtime.embed(model_dir, onnx, texts))
         return env
 
     @event_priority(-100)  # last: the CSP hashes the page's final inline scripts

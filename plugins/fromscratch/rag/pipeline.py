@@ -121,7 +121,7 @@ class Retriever:
 
 
 def cite_id(item: Mapping, prompt: Mapping) -> str:
-    template = prompt["cite_id_unnumbered"] if item["section"] in prompt["unnumbered_sections"] else prompt["cite_id"]
+    template = prompt["cite_id_unnumbered"] if item.get("section") in prompt["unnumbered_sections"] else prompt["cite_id"]
     return template.format_map(item)
 
 
@@ -139,16 +139,18 @@ def build_prompt(question: str, ranked: Sequence[Mapping], prompt: Mapping,
     the license's order under one id) while the whole prompt fits the token budget.
 
     `chat(user, system)` wraps it in the model's chat format; `count` counts the model's tokens.
+    The passage template may name any field of a section's first item ("Ask this site" shows
+    the page title too); an item without "part" is a section of one part.
     """
     sections: dict[str, list[Mapping]] = {}
     for item in ranked:
         sections.setdefault(cite_id(item, prompt), []).append(item)
-    grouped = [(cid, sorted(parts, key=lambda p: p["part"])) for cid, parts in sections.items()]
+    grouped = [(cid, sorted(parts, key=lambda p: p.get("part", 1))) for cid, parts in sections.items()]
 
     def render(chosen: list) -> str:
         context = prompt["passage_separator"].join(
-            prompt["passage"].format(id=cid, title=parts[0]["title"],
-                                     text=prompt["part_separator"].join(p["text"] for p in parts))
+            prompt["passage"].format_map({**parts[0], "id": cid,
+                                          "text": prompt["part_separator"].join(p["text"] for p in parts)})
             for cid, parts in chosen)
         user = prompt["user"].format(context=context, question=question)
         return chat(user, prompt["system"]) + prompt["answer_start"]

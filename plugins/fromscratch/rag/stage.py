@@ -181,7 +181,7 @@ def _examples(ids: list[str], gold: list[dict], vectors: np.ndarray, retriever: 
         raise _fail(f"examples {', '.join(unknown)} are not ids of {options['rag']['gold']}")
     if not ids:
         return []
-    count = _token_counter(options, root, cache)
+    count = token_counter(options, root, cache)
     from ..textgen.answers import chat_prompt
 
     out = []
@@ -195,7 +195,7 @@ def _examples(ids: list[str], gold: list[dict], vectors: np.ndarray, retriever: 
     return out
 
 
-def _token_counter(options: Mapping, root: Path, cache: Cache) -> Callable[[str], int]:
+def token_counter(options: Mapping, root: Path, cache: Cache) -> Callable[[str], int]:
     """Counts the language model's tokens (its tokenizer.json, cached by the GGUF's hash)."""
     from tokenizers import Tokenizer
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import logging
 import time
+from collections.abc import Callable
 
 from ..errors import ShortcodeError
 from ..shortcodes.context import PageContext
@@ -46,20 +47,33 @@ def passage_item(item: dict, score: float, cosine: float, prompt: dict) -> str:
     )
 
 
-def _example(example: Example, rag: RagBuild, answers, model_id: str) -> str:  # noqa: ANN001
-    prompt = rag.settings["prompt"]
-    threshold = rag.settings["retrieval"]["threshold"]
-    passages = "".join(passage_item(rag.items[r.index], r.score, r.cosine, prompt) for r in example.ranked)
+def check_item(cite: str, allowed: set[str]) -> str:
+    """One line of the citation check: is the id the answer cites one the prompt held?"""
+    ok = cite in allowed
+    return (f'<li data-cite="{_attr(cite)}" data-in-prompt="{str(ok).lower()}">[{_text(cite)}] '
+            f"{'is a passage in the prompt' if ok else 'was NOT in the prompt: a made-up source'}</li>")
+
+
+def example_html(example: Example, items: list[dict], settings: dict, answers, model_id: str, *,  # noqa: ANN001
+                 item_html: Callable[[dict, pipeline.Ranked], str],
+                 check_html: Callable[[str, set[str]], str] = check_item,
+                 not_found: str = NOT_FOUND, noun: str = "passage") -> str:
+    """One example question as the build answered it: what was retrieved (`item_html` writes
+    each hit), the prompt, the model's answer and the citation check (`check_html`). Shared by
+    `<rag-qa>` (license passages) and `<ask-site>` (the site's sections, ask/widget.py)."""
+    prompt = settings["prompt"]
+    threshold = settings["retrieval"]["threshold"]
+    hits = "".join(item_html(items[r.index], r) for r in example.ranked)
     head = (
         f'<section class="fs-rag-example" data-example="{_attr(example.id)}" data-question="{_attr(example.question)}" '
         f'data-found="{str(example.found).lower()}" data-best="{example.best:.4f}" data-ranking="hybrid">'
         f'<p class="fs-rag-example__question"><strong>Example question:</strong> {_text(example.question)}</p>'
-        f'<ol class="fs-rag__passages" aria-label="Passages retrieved for this question">{passages}</ol>'
+        f'<ol class="fs-rag__passages" aria-label="{noun.capitalize()}s retrieved for this question">{hits}</ol>'
     )
     if not example.found:
         return head + (
-            f'<p class="fs-rag__answer fs-rag__answer--declined">{NOT_FOUND}</p>'
-            f'<p class="fs-rag__caption">The best passage\'s cosine similarity is {example.best:.2f}, below the '
+            f'<p class="fs-rag__answer fs-rag__answer--declined">{_text(not_found)}</p>'
+            f'<p class="fs-rag__caption">The best {noun}\'s cosine similarity is {example.best:.2f}, below the '
             f"threshold of {threshold:.2f}: nothing retrieved is close enough, so the model is not asked.</p></section>"
         )
     assert example.prompt is not None
@@ -69,10 +83,7 @@ def _example(example: Example, rag: RagBuild, answers, model_id: str) -> str:  #
     full = prompt["answer_start"] + answer.text.rstrip()
     allowed = set(example.prompt.used)
     cited = list(dict.fromkeys(pipeline.citations(full)))
-    checks = "".join(
-        f'<li data-cite="{_attr(c)}" data-in-prompt="{str(c in allowed).lower()}">[{_text(c)}] '
-        f"{'is a passage in the prompt' if c in allowed else 'was NOT in the prompt: a made-up source'}</li>"
-        for c in cited) or '<li data-cite="">The answer cites no passage.</li>'
+    checks = "".join(check_html(c, allowed) for c in cited) or f'<li data-cite="">The answer cites no {noun}.</li>'
     cut = " (cut off at the token limit)" if answer.tokens >= prompt["max_tokens"] else ""
     return head + (
         f'<details class="fs-rag__prompt-box"><summary>The prompt the model read ({example.prompt.tokens} tokens of a '
@@ -82,6 +93,12 @@ def _example(example: Example, rag: RagBuild, answers, model_id: str) -> str:  #
         f'<p class="fs-rag__caption">Answer written by {_text(model_id)} when this page was built: greedy, '
         f"{answer.prompt_tokens} prompt tokens, {answer.tokens} tokens written{cut}.</p></section>"
     )
+
+
+def _example(example: Example, rag: RagBuild, answers, model_id: str) -> str:  # noqa: ANN001
+    prompt = rag.settings["prompt"]
+    return example_html(example, rag.items, rag.settings, answers, model_id,
+                        item_html=lambda item, r: passage_item(item, r.score, r.cosine, prompt))
 
 
 def record_note(rag: RagBuild) -> str:

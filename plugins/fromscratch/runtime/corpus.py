@@ -146,3 +146,29 @@ def build(path: Path, model_files: Mapping[str, str], dims: int, cache_dir: Path
 
 def read_vectors(manifest: dict, blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<f4").reshape(manifest["count"], manifest["dims"])
+
+
+# -- int8 vectors (the site's section search ships these: a quarter of float32's bytes) ----------
+
+def to_int8(built: Built) -> Built:
+    """The corpus with each vector stored as int8 and one scale per vector.
+
+    Row i is `int8[i] * scales[i]`; the manifest says `"dtype": "int8"`, names `<name>.i8`
+    and lists the scales (numbers) as "scales". A symmetric scale per row (its largest
+    magnitude maps to 127) keeps every component to within half a step;
+    benchmarks/site_search.py measures what it does to ranking.
+    """
+    manifest = json.loads(built.manifest)
+    vectors = read_vectors(manifest, built.vectors)
+    peaks = np.maximum(np.abs(vectors).max(axis=1), 1e-12) / 127.0
+    scales = [float(f"{s:.7g}") for s in peaks]  # as written in the JSON, so both sides agree
+    q = np.clip(np.rint(vectors / np.asarray(scales)[:, None]), -127, 127).astype(np.int8)
+    manifest.update(dtype="int8", vectors=f"{built.name}.i8", scales=scales)
+    blob = json.dumps(manifest, ensure_ascii=False, separators=(",", ":")).encode()
+    return Built(built.name, blob, q.tobytes(), built.entries)
+
+
+def read_int8(manifest: dict, blob: bytes) -> np.ndarray:
+    """float32 rows from an int8 corpus (see to_int8)."""
+    q = np.frombuffer(blob, dtype=np.int8).reshape(manifest["count"], manifest["dims"])
+    return q.astype(np.float32) * np.asarray(manifest["scales"], dtype=np.float32)[:, None]

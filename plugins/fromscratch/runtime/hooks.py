@@ -10,6 +10,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 
+from ..ask import settings as _ask  # noqa: F401 - registers runtime.json's "ask" section
 from ..cache import Cache
 from ..rag.stage import stage_rag
 from ..textgen import answers as _answers  # noqa: F401 - registers the `generated` shortcode
@@ -100,6 +101,10 @@ class Runtime:
             staged[name] = {"path": head.url, "bytes": head.size, "sha256": head.sha256}
         self.classifiers = sorted(staged)  # the plugin hands them to the build for the shortcode
         return staged, heads
+
+    def embed(self, model_dir: Path, onnx: str, texts: list[str]):  # noqa: ANN201
+        """Texts as unit vectors with the ONNX file the browser runs (one session per build)."""
+        return self._embed(model_dir, onnx, texts)
 
     def _embed(self, model_dir: Path, onnx: str, texts: list[str]):  # noqa: ANN202
         from .embed import Embedder

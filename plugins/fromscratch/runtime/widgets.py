@@ -26,13 +26,14 @@ WIDGETS: dict[str, str | None] = {
 
 # widgets that run the language model: their pages reload once, on a first visit, to become
 # cross-origin isolated (two threads instead of one; see assets/javascripts/isolation.js)
-GENERATING = frozenset({"text-generator", "rag-qa"})
+GENERATING = frozenset({"text-generator", "rag-qa", "ask-site"})
 
 # widgets that read a classifier head trained at build time -> default head (runtime/classifier.py)
 CLASSIFIER_WIDGETS: dict[str, str] = {"spam-filter": "spam", "threshold-explorer": "spam"}
 
-# widgets whose HTML the build writes itself, examples answered at build time (rag/widget.py)
-BUILT_WIDGETS = ("rag-qa",)
+# widgets whose HTML the build writes itself, examples answered at build time (rag/widget.py,
+# ask/widget.py)
+BUILT_WIDGETS = ("rag-qa", "ask-site")
 
 DEFAULT_CORPORA = "data/corpora"  # relative to docs_dir, when a page has no build (unit tests)
 
@@ -59,6 +60,10 @@ def widget(name: str, corpus: str = "", classifier: str = "", ctx: PageContext |
     if name in BUILT_WIDGETS:
         if corpus or classifier:
             raise ShortcodeError(f"widget: {name} takes no corpus or classifier; mkdocs.yml configures it")
+        if name == "ask-site":
+            from ..ask.widget import ask_site
+
+            return ask_site(ctx)
         from ..rag.widget import rag_qa
 
         return rag_qa(ctx)

@@ -10,3 +10,4 @@ import "./chunking-lab.js";
 // The language-model widget's code is only fetched on pages that hold one.
 if (document.querySelector("text-generator")) import("./text-generator.js");
 if (document.querySelector("rag-qa")) import("./rag-qa.js");
+if (document.querySelector("ask-site")) import("./ask-site.js");

@@ -7,6 +7,9 @@
 // docs/data/rag/pipeline.json, the file the chapter's notebooks read too; the passages and their
 // vectors are a corpus staged beside it. The example questions were answered when the page was
 // built (rag/widget.py wrote them into the page); this script offers them as buttons.
+//
+// <ask-site> (ask-site.js) is this element over another corpus: it overrides the getters and
+// the few methods marked "overridable" below (which settings, the words, how a hit is shown).
 import { asciiWords, BM25 } from "./bm25.js";
 import { chatPrompt, generate, load as loadLanguageModel, loadTokenizer, modelSize } from "./generation.js";
 import { dot, embed, loadCorpus, runtimeConfig, stats } from "./runtime.js";
@@ -18,6 +21,14 @@ const MODES = [
   ["keyword", "Keywords (BM25)"],
 ];
 const NOT_FOUND = "Not found in these documents.";
+const TEXTS = {
+  title: "Ask the licenses: retrieve, build the prompt, generate",
+  label: "Your question about a software license",
+  placeholder: "For example: can I sell software that uses GPL code?",
+  notFound: NOT_FOUND,
+  noun: "passage",
+  missing: "This site has no license corpus for the question box.",
+};
 
 // "{name}. {title}" filled from an object, as Python's str.format_map does for these templates.
 export function fill(template, values) {
@@ -25,7 +36,7 @@ export function fill(template, values) {
 }
 
 export function citeId(item, prompt) {
-  const plain = prompt.unnumbered_sections.includes(item.section);
+  const plain = item.section !== undefined && prompt.unnumbered_sections.includes(item.section);
   return fill(plain ? prompt.cite_id_unnumbered : prompt.cite_id, item);
 }
 
@@ -57,10 +68,10 @@ export function buildPrompt(question, ranked, prompt, count) {
     if (!sections.has(id)) sections.set(id, []);
     sections.get(id).push(item);
   }
-  const grouped = [...sections].map(([id, parts]) => [id, [...parts].sort((a, b) => a.part - b.part)]);
+  const grouped = [...sections].map(([id, parts]) => [id, [...parts].sort((a, b) => (a.part || 1) - (b.part || 1))]);
   const render = (chosen) => {
     const context = chosen
-      .map(([id, parts]) => fill(prompt.passage, { id, title: parts[0].title, text: parts.map((p) => p.text).join(prompt.part_separator) }))
+      .map(([id, parts]) => fill(prompt.passage, { ...parts[0], id, text: parts.map((p) => p.text).join(prompt.part_separator) }))
       .join(prompt.passage_separator);
     return chatPrompt(fill(prompt.user, { context, question }), prompt.system) + prompt.answer_start;
   };
@@ -70,7 +81,8 @@ export function buildPrompt(question, ranked, prompt, count) {
     chosen.push(entry);
   }
   const text = render(chosen);
-  return { text, used: chosen.map(([id]) => id), dropped: grouped.slice(chosen.length).map(([id]) => id), tokens: count(text) };
+  const used = chosen.map(([id]) => id);
+  return { text, used, dropped: grouped.slice(chosen.length).map(([id]) => id), tokens: count(text), items: new Map(chosen.map(([id, parts]) => [id, parts[0]])) };
 }
 
 // The examples the build wrote into the element, read before the widget replaces them.
@@ -83,7 +95,21 @@ function harvest(root) {
   }));
 }
 
-class RagQa extends WidgetBase {
+export class RagQa extends WidgetBase {
+  // overridable: the runtime.json section with the corpus name and settings, the words shown,
+  // the rankings offered (one: no choice shown)
+  get settingsKey() {
+    return "rag";
+  }
+
+  get texts() {
+    return TEXTS;
+  }
+
+  get modes() {
+    return MODES;
+  }
+
   connectedCallback() {
     if (!this._built) this.examples = harvest(this);
     super.connectedCallback();
@@ -97,15 +123,18 @@ class RagQa extends WidgetBase {
 
   build() {
     this.classList.add("fs-rag");
-    const { input, node } = field("Your question about a software license", { placeholder: "For example: can I sell software that uses GPL code?" });
+    const texts = this.texts;
+    const { input, node } = field(texts.label, { placeholder: texts.placeholder });
     this.input = input;
     const legendId = nextId("fs-legend");
-    this.modeInputs = MODES.map(([value, label], i) => {
+    this.modeInputs = this.modes.length > 1 ? this.modes.map(([value, label], i) => {
       const id = nextId("fs-mode");
       const radio = h("input", { type: "radio", id, name: legendId, value, checked: i === 0 });
       return { radio, node: h("span", { class: "fs-rag__mode" }, radio, h("label", { for: id }, label)) };
-    });
-    const modes = h("fieldset", { class: "fs-rag__modes" }, h("legend", { id: legendId }, "Ranking"), this.modeInputs.map((m) => m.node));
+    }) : [];
+    const modes = this.modeInputs.length
+      ? h("fieldset", { class: "fs-rag__modes" }, h("legend", { id: legendId }, "Ranking"), this.modeInputs.map((m) => m.node))
+      : null;
     const ask = h("button", { type: "submit", class: "md-button md-button--primary fs-widget__run" }, "Ask");
     const form = h("form", { class: "fs-widget__form", onsubmit: (e) => (e.preventDefault(), this.run()) }, node, modes, ask);
 
@@ -129,7 +158,7 @@ class RagQa extends WidgetBase {
 
     this.summary = h("p", { class: "fs-widget__summary" }, "Ask a question, or pick an example.");
     this.verdict = h("p", { class: "fs-rag__verdict" });
-    this.list = h("ol", { class: "fs-rag__passages fs-rag__results", "aria-label": "Retrieved passages" });
+    this.list = h("ol", { class: "fs-rag__passages fs-rag__results", "aria-label": `Retrieved ${texts.noun}s` });
     this.promptText = h("pre", { class: "fs-rag__prompt" });
     this.promptSummary = h("summary", {}, "The exact prompt the language model reads");
     this.promptBox = h("details", { class: "fs-rag__prompt-box", hidden: true }, this.promptSummary, this.promptText);
@@ -142,7 +171,7 @@ class RagQa extends WidgetBase {
     this.output = h("div", { class: "fs-widget__output" }, this.live, this.list, this.promptBox, this.answer, this.checks);
 
     this.append(
-      h("p", { class: "fs-widget__title" }, "Ask the licenses: retrieve, build the prompt, generate"),
+      h("p", { class: "fs-widget__title" }, texts.title),
       form,
       examples,
       generator,
@@ -156,7 +185,8 @@ class RagQa extends WidgetBase {
   }
 
   mode() {
-    return (this.modeInputs.find((m) => m.radio.checked) || this.modeInputs[0]).radio.value;
+    const checked = this.modeInputs.find((m) => m.radio.checked) || this.modeInputs[0];
+    return checked ? checked.radio.value : this.modes[0][0];
   }
 
   // The embedding model loads on first focus or on Ask: "loading" then, unless the widget is
@@ -177,11 +207,12 @@ class RagQa extends WidgetBase {
     if (!this._prepared) {
       this._prepared = (async () => {
         const config = await runtimeConfig();
-        const settings = config.rag;
-        if (!settings || !settings.corpus) throw Object.assign(new Error("This site has no license corpus for the question box."), { kind: "config" });
+        const settings = config[this.settingsKey];
+        if (!settings || !settings.corpus) throw Object.assign(new Error(this.texts.missing), { kind: "config" });
         const [corpus, count] = await Promise.all([loadCorpus(settings.corpus), loadTokenizer()]);
         const r = settings.retrieval;
-        const bm25 = new BM25(corpus.items.map((item) => fill(corpus.embed || "{text}", item)), { k1: r.bm25_k1, b: r.bm25_b, tokenizer: asciiWords });
+        // BM25 reads what rag/pipeline.py's Retriever reads: the settings' passage_text
+        const bm25 = new BM25(corpus.items.map((item) => fill(r.passage_text || corpus.embed || "{text}", item)), { k1: r.bm25_k1, b: r.bm25_b, tokenizer: asciiWords });
         return { settings, corpus, count, bm25 };
       })();
       this._prepared.catch(() => (this._prepared = null));
@@ -216,7 +247,7 @@ class RagQa extends WidgetBase {
     const run = (this._run = (this._run || 0) + 1); // a newer question supersedes this one
     this._computing = true;
     this.setState(stats.state === "ready" ? "running" : "loading");
-    this.summary.textContent = "Finding passages on this device…";
+    this.summary.textContent = `Finding ${this.texts.noun}s on this device…`;
     try {
       const started = performance.now();
       const { ranked, best } = await this.retrieve(question, mode);
@@ -225,18 +256,19 @@ class RagQa extends WidgetBase {
       if (run !== this._run) return;
       const { prompt, retrieval } = settings;
       const found = best >= retrieval.threshold;
-      const items = ranked.map((r) => corpus.items[r.index]);
+      const items = this.promptItems(ranked.map((r) => corpus.items[r.index]), prompt);
       this.showPassages(ranked, corpus, prompt);
       Object.assign(this.dataset, { found: String(found), ranking: mode, question, best: best.toFixed(4), retrieveMs: String(Math.round(ms)) });
-      this.summary.textContent = `The ${ranked.length} best passages by ${MODES.find(([m]) => m === mode)[1].toLowerCase()}, found in ${Math.round(ms)} ms.`;
+      const noun = this.texts.noun;
+      this.summary.textContent = `The ${ranked.length} best ${noun}s by ${this.modes.find(([m]) => m === mode)[1].toLowerCase()}, found in ${Math.round(ms)} ms.`;
       if (!found) {
         this.pending = null;
-        this.verdict.textContent = NOT_FOUND;
-        this.caption.textContent = `The closest passage's cosine similarity is ${best.toFixed(2)}, below the threshold of ${retrieval.threshold.toFixed(2)}: nothing here is close enough, so the model is not asked. The closest passages are listed anyway.`;
+        this.verdict.textContent = this.texts.notFound;
+        this.caption.textContent = `The closest ${noun}'s cosine similarity is ${best.toFixed(2)}, below the threshold of ${retrieval.threshold.toFixed(2)}: nothing here is close enough, so the model is not asked. The closest ${noun}s are listed anyway.`;
         this.setState("done");
         return;
       }
-      this.verdict.textContent = `Best cosine similarity ${best.toFixed(2)} (threshold ${retrieval.threshold.toFixed(2)}): the passages go into the prompt.`;
+      this.verdict.textContent = `Best cosine similarity ${best.toFixed(2)} (threshold ${retrieval.threshold.toFixed(2)}): the ${noun}s go into the prompt.`;
       const built = buildPrompt(question, items, prompt, count);
       this.showPrompt(built, prompt);
       this.pending = { built, prompt };
@@ -257,7 +289,7 @@ class RagQa extends WidgetBase {
   }
 
   reset() {
-    for (const key of ["found", "ranking", "question", "best", "source", "retrieveMs"]) delete this.dataset[key];
+    for (const key of ["found", "ranking", "question", "best", "source", "retrieveMs", "tokens", "ttftMs", "tokensPerSecond"]) delete this.dataset[key];
     this.list.replaceChildren();
     this.verdict.textContent = "";
     this.caption.textContent = "";
@@ -268,16 +300,23 @@ class RagQa extends WidgetBase {
     this.checks.replaceChildren();
   }
 
+  // overridable: the items as the prompt shows them (<ask-site> numbers and shortens them)
+  promptItems(items) {
+    return items;
+  }
+
   showPassages(ranked, corpus, prompt) {
-    for (const { index, score, cosine } of ranked) {
-      const item = corpus.items[index];
-      const part = item.parts > 1 ? ` (part ${item.part} of ${item.parts})` : "";
-      this.list.append(h("li", { class: "fs-rag__passage", "data-doc": item.license, "data-section": item.section, "data-score": score.toFixed(4), "data-cosine": cosine.toFixed(4), "data-id": item.id },
-        h("details", {},
-          h("summary", {}, h("span", { class: "fs-rag__cite" }, citeId(item, prompt)), part, " ", h("span", { class: "fs-rag__title" }, item.title), " ",
-            h("span", { class: "fs-rag__score" }, `score ${score.toFixed(3)} · cosine ${cosine.toFixed(2)}`)),
-          h("p", { class: "fs-rag__text" }, item.text))));
-    }
+    ranked.forEach(({ index, score, cosine }, i) => this.list.append(this.passageNode(corpus.items[index], { score, cosine, rank: i + 1 }, prompt)));
+  }
+
+  // overridable: one retrieved item, li[data-doc][data-section][data-score] (the test contract)
+  passageNode(item, { score, cosine }, prompt) {
+    const part = item.parts > 1 ? ` (part ${item.part} of ${item.parts})` : "";
+    return h("li", { class: "fs-rag__passage", "data-doc": item.license, "data-section": item.section, "data-score": score.toFixed(4), "data-cosine": cosine.toFixed(4), "data-id": item.id },
+      h("details", {},
+        h("summary", {}, h("span", { class: "fs-rag__cite" }, citeId(item, prompt)), part, " ", h("span", { class: "fs-rag__title" }, item.title), " ",
+          h("span", { class: "fs-rag__score" }, `score ${score.toFixed(3)} · cosine ${cosine.toFixed(2)}`)),
+        h("p", { class: "fs-rag__text" }, item.text)));
   }
 
   showPrompt(built, prompt) {
@@ -311,11 +350,11 @@ class RagQa extends WidgetBase {
       }
       this.verdict.textContent = "";
     } else {
-      this.verdict.textContent = NOT_FOUND;
+      this.verdict.textContent = this.texts.notFound;
     }
     const caption = pick(".fs-rag__caption");
     this.caption.textContent = caption ? caption.textContent : "";
-    this.summary.textContent = `Example: the ${this.list.children.length} best passages by the hybrid ranking, as retrieved when this page was built.`;
+    this.summary.textContent = `Example: the ${this.list.children.length} best ${this.texts.noun}s by the hybrid ranking, as retrieved when this page was built.`;
     Object.assign(this.dataset, { found: String(example.found), ranking: "hybrid", question: example.question, source: "build" });
     this.pending = null;
     this.setState("done");
@@ -374,10 +413,13 @@ class RagQa extends WidgetBase {
         onToken: (piece) => run === this._run && this.answer.append(document.createTextNode(piece)),
       });
       if (run !== this._run) return; // the reader moved on (Stop, a new question or an example)
-      this.showChecks(this.answer.textContent, built.used);
+      this.showChecks(this.answer.textContent, built.used, built.items);
       const speed = result.tokensPerSecond ? ` at ${result.tokensPerSecond.toFixed(1)} tokens/s` : "";
       this.caption.textContent = `${result.stopped ? "Stopped. " : ""}Written in your browser by the language model: greedy, ${result.promptTokens} prompt tokens, ${result.tokens} tokens written${speed}.`;
       this.dataset.tokens = String(result.tokens);
+      // for benchmarks/ask_site.py: time to the first token (reading the prompt) and writing speed
+      if (result.ttftMs) this.dataset.ttftMs = String(Math.round(result.ttftMs));
+      if (result.tokensPerSecond) this.dataset.tokensPerSecond = result.tokensPerSecond.toFixed(2);
       this.setState("done");
     } catch (error) {
       if (run !== this._run) return;
@@ -392,14 +434,19 @@ class RagQa extends WidgetBase {
     }
   }
 
-  showChecks(answer, used) {
+  showChecks(answer, used, items) {
     const cited = [...new Set(citations(answer))];
     const allowed = new Set(used);
     this.checks.replaceChildren(...(cited.length
-      ? cited.map((c) => h("li", { "data-cite": c, "data-in-prompt": String(allowed.has(c)) },
-        `[${c}] ${allowed.has(c) ? "is a passage in the prompt" : "was NOT in the prompt: a made-up source"}`))
-      : [h("li", { "data-cite": "" }, "The answer cites no passage.")]));
+      ? cited.map((c) => this.checkNode(c, allowed, items))
+      : [h("li", { "data-cite": "" }, `The answer cites no ${this.texts.noun}.`)]));
     this.checks.hidden = false;
+  }
+
+  // overridable: one cited id, checked against the ids in the prompt (`items`: the prompt's items)
+  checkNode(c, allowed) {
+    return h("li", { "data-cite": c, "data-in-prompt": String(allowed.has(c)) },
+      `[${c}] ${allowed.has(c) ? "is a passage in the prompt" : "was NOT in the prompt: a made-up source"}`);
   }
 
   stop() {

@@ -182,7 +182,8 @@ export function loadCorpus(name) {
           );
         }
         const blob = await downloader.bytes(entry.vectors);
-        vectors = new Float32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4);
+        vectors = manifest.dtype === "int8" ? fromInt8(blob, manifest)
+          : new Float32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4);
       } catch (err) {
         if (err instanceof RuntimeFailure) throw err;
         const kind = err.kind === "stalled" ? "stalled" : "corpus";
@@ -199,6 +200,20 @@ export function loadCorpus(name) {
     corpora.set(name, promise);
   }
   return corpora.get(name);
+}
+
+// A corpus stored as int8 with one scale per row (runtime/corpus.py to_int8): row i is
+// int8[i] * scales[i]. Anything that does not add up gives a short array, which the length
+// check below refuses.
+function fromInt8(blob, manifest) {
+  const q = new Int8Array(blob.buffer, blob.byteOffset, blob.byteLength);
+  const { dims, scales } = manifest;
+  if (!Array.isArray(scales) || scales.length * dims !== q.length) return new Float32Array(0);
+  const out = new Float32Array(q.length);
+  for (let row = 0; row < scales.length; row++) {
+    for (let i = row * dims, end = i + dims; i < end; i++) out[i] = q[i] * scales[row];
+  }
+  return out;
 }
 
 // --- vector maths ----------------------------------------------------------------------

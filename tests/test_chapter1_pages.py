@@ -198,3 +198,36 @@ def test_chunking_lab_data_matches_the_chunking_notebook_and_a_fresh_measurement
     recall = np.mean([any(docs.hits(q, chunks[i]) for i in order[k, :5]) for k, q in enumerate(answerable)])
     assert lab[(100, 0.0)]["recall"] == pytest.approx(recall, abs=1e-4)
     assert lab[(100, 0.0)]["chunks"] == len(chunks)
+
+
+def _local_modules(notebook: Path) -> set[str]:
+    """The modules a notebook imports from its own folder (`from rag import ...`, `import minilm`)."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    names = set(re.findall(r"^\s*from (\w+) import", code, re.M)) | set(re.findall(r"^\s*import (\w+)", code, re.M))
+    return {f"{n}.py" for n in names if (notebook.parent / f"{n}.py").is_file()}
+
+
+@pytest.mark.slow
+def test_notebook_pages_link_the_code_they_import(built_site):
+    """A reader can open every module a notebook imports: linked from its page, served beside it."""
+    chapter = ROOT / "docs" / "content" / "ch1-rag"
+    checked = 0
+    for notebook in sorted(chapter.glob("*.ipynb")):
+        page = built_site.page(CH1 + notebook.stem + "/")
+        for module in _local_modules(notebook):
+            assert f'href="../{module}"' in page, f"{notebook.name} imports {module} but does not link it"
+            assert (built_site.site / CH1 / module).read_text(encoding="utf-8") == \
+                (chapter / module).read_text(encoding="utf-8"), f"{module} is not served beside the pages"
+            checked += 1
+    assert checked >= 10
+
+
+@pytest.mark.slow
+def test_case_study_counts_stand_in_one_column(built_site):
+    page = built_site.page(CH1 + "case-study/")
+    block = next(b for b in re.findall(r"<pre[^>]*>(.*?)</pre>", page, re.S) if "answerable questions:" in b)
+    lines = [line for line in html.unescape(re.sub(r"<[^>]+>", "", block)).splitlines() if re.search(r":\s{2,}\d", line)]
+    assert len(lines) == 8, lines
+    columns = {re.search(r":\s+(?=\d)", line).end() for line in lines}
+    assert len(columns) == 1, "\n".join(lines)

@@ -23,6 +23,7 @@ class Documents:
         self.words: dict[str, list[str]] = {}
         self.owners: dict[str, list[str]] = {}
         self.names = {p.license: p.name for p in sections}
+        self._section_words: dict[tuple[str, str], set[int]] = {}
         for p in sections:
             new = p.text.split()
             self.words.setdefault(p.license, []).extend(new)
@@ -72,7 +73,11 @@ class Documents:
         return self.names[lic] + ". " + " ".join(self.words[lic][start:end])
 
     def section_words(self, lic: str, section: str) -> set[int]:
-        return {i for i, s in enumerate(self.owners[lic]) if s == section}
+        """Word positions of one section; remembered, as every measurement asks again and again."""
+        key = (lic, section)
+        if key not in self._section_words:
+            self._section_words[key] = {i for i, s in enumerate(self.owners[lic]) if s == section}
+        return self._section_words[key]
 
     def hits(self, q: dict, chunk: Chunk, least: int = 20) -> bool:
         """Does `chunk` hold at least `least` words of a section that answers `q` (or all of a shorter one)?"""

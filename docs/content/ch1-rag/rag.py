@@ -5,39 +5,34 @@ retrieval, reciprocal rank fusion, the prompt with its token budget, citations. 
 notebooks measure and break that same pipeline, so they import it from here instead of
 pasting it a third time. Its settings (BM25's k1 and b, RRF's k, the refusal threshold, the
 prompt's wording and its token budget) are read from `docs/data/rag/pipeline.json`, the file
-the generation notebook, the site build and the <rag-qa> widget also read.
+the generation notebook, the site build and the <rag-qa> widget also read. The tokenizer, BM25,
+the fusion and the citation parser are the site build's own (`fromscratch.rag.pipeline`, installed
+in the notebooks' kernel), so the chapter measures the very ranking the widget's examples show.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from fromscratch.rag import pipeline
+from fromscratch.rag.pipeline import citations, order, rrf, tokenize
 from legal_corpus import Passage
 from legal_corpus import passages as load_passages
 
 GOLD = Path(__file__).resolve().parent / "../../data/rag/gold.jsonl"
 SETTINGS = json.loads((Path(__file__).resolve().parent / "../../data/rag/pipeline.json").read_text(encoding="utf-8"))
 RETRIEVAL, PROMPT = SETTINGS["retrieval"], SETTINGS["prompt"]
-TOKEN = re.compile(r"[a-z0-9]+")
 THRESHOLD = RETRIEVAL["threshold"]  # best dense score below which we refuse (measured on the retrieval page)
 SYSTEM = PROMPT["system"]
 ANSWER_START = PROMPT["answer_start"]
 BUDGET = PROMPT["budget_tokens"]
-CITATION = re.compile(r"\[([^\[\]]+)\]")
 
 
 def load_gold(path: Path = GOLD) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def tokenize(text: str) -> list[str]:
-    return TOKEN.findall(text.lower())
 
 
 def passage_text(p: Passage) -> str:
@@ -51,31 +46,12 @@ def cite_id(p: Passage) -> str:
     return PROMPT["cite_id_unnumbered" if unnumbered else "cite_id"].format(license=p.license, section=p.section)
 
 
-class BM25:
+class BM25(pipeline.BM25):
+    """The site build's BM25 (the retrieval notebook writes it out in full), with pipeline.json's
+    k1 and b as defaults."""
+
     def __init__(self, documents: list[str], k1: float = RETRIEVAL["bm25_k1"], b: float = RETRIEVAL["bm25_b"]) -> None:
-        self.docs = [Counter(tokenize(d)) for d in documents]
-        self.lengths = np.array([sum(c.values()) for c in self.docs], dtype=float)
-        self.avgdl = self.lengths.mean()
-        self.k1, self.b = k1, b
-        n = Counter(t for c in self.docs for t in c)
-        N = len(self.docs)
-        self.idf = {t: math.log(1 + (N - k + 0.5) / (k + 0.5)) for t, k in n.items()}
-
-    def scores(self, query: str) -> np.ndarray:
-        out = np.zeros(len(self.docs))
-        norm = self.k1 * (1 - self.b + self.b * self.lengths / self.avgdl)
-        for t in set(tokenize(query)):
-            f = np.array([c.get(t, 0) for c in self.docs], dtype=float)
-            out += self.idf.get(t, 0.0) * f * (self.k1 + 1) / (f + norm)
-        return out
-
-
-def rrf(*score_lists: np.ndarray, k: int = RETRIEVAL["rrf_k"], depth: int = RETRIEVAL["rrf_depth"]) -> np.ndarray:
-    fused = np.zeros(len(score_lists[0]))
-    for scores in score_lists:
-        for rank, i in enumerate(np.argsort(-scores)[:depth], start=1):
-            fused[i] += 1 / (k + rank)
-    return fused
+        super().__init__(documents, k1, b)
 
 
 class Retriever:
@@ -94,10 +70,11 @@ class Retriever:
             return self.bm25.scores(query)
         if method == "dense":
             return self.dense(query)
-        return rrf(self.bm25.scores(query), self.dense(query))
+        return rrf([self.bm25.scores(query), self.dense(query)], RETRIEVAL["rrf_k"], RETRIEVAL["rrf_depth"])
 
     def ranking(self, query: str, method: str = "hybrid") -> list[int]:
-        return [int(i) for i in np.argsort(-self.scores(query, method))]
+        """Best first; ties keep corpus order, as in the build and the <rag-qa> widget."""
+        return [int(i) for i in order(self.scores(query, method))]
 
     def sections(self, query: str, method: str = "hybrid", k: int = 10) -> list[tuple[str, str]]:
         """The first `k` distinct (license, section) pairs of a ranking: the unit the gold set names."""
@@ -158,10 +135,6 @@ def build_prompt(question: str, retrieved: list[tuple[Passage, float]], count_to
         chosen.append(item)
     return Prompt(render(chosen), [cid for cid, _ in chosen],
                   {cid: "\n\n".join(p.text for p in parts) for cid, parts in chosen})
-
-
-def citations(answer: str) -> list[str]:
-    return [c.strip() for group in CITATION.findall(answer) for c in re.split(r"[;,]", group) if c.strip()]
 
 
 __all__ = ["ANSWER_START", "BM25", "BUDGET", "Prompt", "Retriever", "THRESHOLD", "build_prompt", "by_section",

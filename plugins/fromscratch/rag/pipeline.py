@@ -5,8 +5,10 @@ same steps here for the example questions, so the page can show their passages, 
 answer at once. Both read their settings (BM25's k1 and b, the fusion constant, the threshold,
 the prompt template and its token budget) from one file, `docs/data/rag/pipeline.json`, which
 the chapter's generation notebook reads too. The retrieval notebook writes BM25 and fusion out
-in full for the lesson; this module is the plugin's copy of those few lines, checked against the
-notebook's published figures by tests/test_rag_qa.py.
+in full for the lesson; this module is the one implementation everything else uses (the
+chapter's `rag.py`, which the evaluation and case-study notebooks import, takes `tokenize`,
+`BM25`, `rrf`, `order` and `citations` from here), checked against the notebook's published
+figures by tests/test_rag_qa.py.
 """
 
 from __future__ import annotations

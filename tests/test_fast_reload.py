@@ -147,6 +147,11 @@ def test_a_page_edit_rebuilds_that_page_and_keeps_the_whole_search_index(served)
     assert "zebrawood" in json.dumps(index)
     # the other pages were not rendered again, but are still served whole
     assert "About bananas." in (served.get("b/") or "")
+    # and search by meaning still has every page's sections, the new one included
+    runtime = json.loads(served.get("assets/runtime/runtime.json") or "{}")
+    manifest = runtime["files"][runtime["corpora"]["site-sections"]["manifest"]]["url"]
+    items = json.loads(served.get(manifest) or "{}")["items"]
+    assert {"a/#orchards", "a/#kinds", "b/"} <= {item["location"] for item in items}
 
     # a new title changes every page's nav: the whole site is rebuilt
     other = served.project / "docs" / "b.md"

@@ -21,8 +21,6 @@ log = logging.getLogger("mkdocs.plugins.fromscratch.runtime")
 
 class Runtime:
     def __init__(self) -> None:
-        self._embedder = None
-        self._embedder_key: tuple | None = None
         self.classifiers: list[str] = []  # heads staged by the last on_files
         self.rag = None  # what the last on_files prepared for <rag-qa> (rag/stage.py), if anything
 
@@ -103,14 +101,26 @@ class Runtime:
         return staged, heads
 
     def embed(self, model_dir: Path, onnx: str, texts: list[str]):  # noqa: ANN201
-        """Texts as unit vectors with the ONNX file the browser runs (one session per build)."""
+        """Texts as unit vectors with the ONNX file the browser runs."""
         return self._embed(model_dir, onnx, texts)
 
     def _embed(self, model_dir: Path, onnx: str, texts: list[str]):  # noqa: ANN202
-        from .embed import Embedder
+        return _embedder(model_dir, onnx).embed(texts)
 
-        key = (str(model_dir), onnx)
-        if self._embedder is None or self._embedder_key != key:
-            self._embedder = Embedder(model_dir, onnx)
-            self._embedder_key = key
-        return self._embedder.embed(texts)
+
+_EMBEDDER: dict[tuple, object] = {}  # the last ONNX session, kept by the process
+
+
+def _embedder(model_dir: Path, onnx: str):  # noqa: ANN202
+    """One ONNX session per state of the model file, for the whole process: a `make serve`
+    rebuild after a page edit embeds that page's few sections, and loading the session (half a
+    second or more) would cost more than embedding them. A re-fetched file (new size or mtime)
+    gets a new session."""
+    from .embed import Embedder
+
+    st = (model_dir / onnx).stat()
+    key = (str(model_dir), onnx, st.st_size, st.st_mtime_ns)
+    if key not in _EMBEDDER:
+        _EMBEDDER.clear()
+        _EMBEDDER[key] = Embedder(model_dir, onnx)
+    return _EMBEDDER[key]

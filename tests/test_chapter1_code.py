@@ -47,6 +47,8 @@ def test_sorted_batches_keep_each_texts_own_vector_and_order(chapter, model):
     assert np.array_equal(together[-1], together[0])
     assert np.allclose(np.linalg.norm(together, axis=1), 1, atol=1e-5)
     assert model.embed([]).shape == (0, 384)
+    # both cores, as the chunking notebook asks: the same vectors
+    assert np.abs(chapter[1].MiniLM(MODEL, threads=2).embed(texts, batch_size=8) - together).max() < 1e-6
     # counting tokens leaves truncation where it was: a long text is still cut at 256
     long_text = " ".join(p.text for p in passages[:5])
     assert model.count_tokens(long_text) > 256

@@ -29,7 +29,7 @@ def find_model_dir(name: str = MODEL_NAME) -> Path:
 class MiniLM:
     """Text in, unit-length 384-d vectors out (mean pooling over tokens, as in Chapter 0)."""
 
-    def __init__(self, model_dir: Path | None = None, max_tokens: int = 256) -> None:
+    def __init__(self, model_dir: Path | None = None, max_tokens: int = 256, threads: int = 1) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -39,7 +39,12 @@ class MiniLM:
         self.tokenizer.enable_truncation(max_length=max_tokens)
         self.max_tokens = max_tokens
         options = ort.SessionOptions()
-        options.intra_op_num_threads = 1  # predictable on a shared 2-core machine
+        # One thread by default: predictable on a shared 2-core machine where the build runs two
+        # notebooks at once. A notebook with thousands of texts may ask for both cores; the
+        # vectors are the same, and waiting threads sleep instead of spinning.
+        options.intra_op_num_threads = threads
+        if threads > 1:
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(folder / "onnx" / "model_quantized.onnx"), options,
                                             providers=["CPUExecutionProvider"])
 

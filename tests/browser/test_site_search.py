@@ -239,3 +239,17 @@ def test_blend_finds_the_right_page_far_more_often_than_keywords(context, site_s
     assert b["hit@1"] >= k["hit@1"] + 0.20, (k, b)
     assert b["MRR"] >= k["MRR"] + 0.15, (k, b)
     assert SUBPATH in site_server.base
+
+
+def test_search_dialog_with_the_switch_on_passes_axe(context, small_server) -> None:  # noqa: ANN001
+    from .test_a11y import AXE, run_axe, set_scheme
+
+    page = context.new_page()
+    page.goto(small_server.base)
+    page.locator(".md-search__input").click()
+    turn_on(page)
+    blended_search(page, small_server.base, "how do I tell if two arrows point the same way")
+    source = AXE.read_text(encoding="utf-8")
+    for scheme in ("default", "slate"):
+        set_scheme(page, scheme)
+        assert run_axe(page, source, "[data-md-component=search]") == [], scheme

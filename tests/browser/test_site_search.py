@@ -241,10 +241,12 @@ def test_blend_finds_the_right_page_far_more_often_than_keywords(context, site_s
     assert SUBPATH in site_server.base
 
 
-def test_search_dialog_with_the_switch_on_passes_axe(context, small_server) -> None:  # noqa: ANN001
+def test_search_dialog_with_the_switch_on_passes_axe(browser, small_server) -> None:  # noqa: ANN001
     from .test_a11y import AXE, run_axe, set_scheme
 
-    page = context.new_page()
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)  # axe is injected inline
+    ctx.set_default_timeout(60_000)
+    page = ctx.new_page()
     page.goto(small_server.base)
     page.locator(".md-search__input").click()
     turn_on(page)
@@ -252,4 +254,6 @@ def test_search_dialog_with_the_switch_on_passes_axe(context, small_server) -> N
     source = AXE.read_text(encoding="utf-8")
     for scheme in ("default", "slate"):
         set_scheme(page, scheme)
-        assert run_axe(page, source, "[data-md-component=search]") == [], scheme
+        found = run_axe(page, source, "[data-md-component=search]")
+        assert found == [], f"{scheme}: {json.dumps(found, indent=1)}"
+    ctx.close()

@@ -48,7 +48,7 @@ from fromscratch.search import sections, stage  # noqa: E402
 
 pw.Page.wait_for_function = _wait_for_function_without_eval  # the site's CSP forbids eval()
 RESULTS = ROOT / "benchmarks/RESULTS-site-search.md"
-CHOSEN = {"k": 60, "keyword": 1.0, "semantic": 1.5, "depth": 10}  # search-meaning-rank.js FUSION
+CHOSEN = {"k": 60, "keyword": 1.0, "semantic": 2.0, "depth": 10}  # search-meaning-rank.js FUSION
 
 SEMANTIC_JS = """async (q) => {
   const base = new URL(document.querySelector('script[src*="search-meaning.js"]').src);

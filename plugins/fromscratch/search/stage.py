@@ -40,6 +40,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +69,7 @@ class SectionsBuild:
     seconds: float
 
 
+@cache
 def _code_key() -> str:
     """Changes to the splitting code mean new sections: part of every page's key."""
     here = Path(__file__).parent

@@ -10,6 +10,7 @@ Python onnxruntime: the fusion choices (RRF k, weights, depth) and int8 against 
     .venv/bin/python benchmarks/site_search.py               build the site (mkdocs build --strict), then measure
     .venv/bin/python benchmarks/site_search.py --site DIR    measure an already built site
     ... --write                                              also write benchmarks/RESULTS-site-search.md
+    ... --text-lengths                                       also: how many words of each section to embed
 """
 
 from __future__ import annotations
@@ -43,10 +44,11 @@ from browser.test_site_search import (  # noqa: E402
 )
 from fromscratch.runtime import corpus  # noqa: E402
 from fromscratch.runtime.embed import Embedder  # noqa: E402
+from fromscratch.search import sections, stage  # noqa: E402
 
 pw.Page.wait_for_function = _wait_for_function_without_eval  # the site's CSP forbids eval()
 RESULTS = ROOT / "benchmarks/RESULTS-site-search.md"
-CHOSEN = {"k": 10, "keyword": 1.0, "semantic": 1.0, "depth": 20}  # search-meaning-rank.js FUSION
+CHOSEN = {"k": 60, "keyword": 1.0, "semantic": 2.0, "depth": 10}  # search-meaning-rank.js FUSION
 
 SEMANTIC_JS = """async (q) => {
   const base = new URL(document.querySelector('script[src*="search-meaning.js"]').src);
@@ -167,6 +169,23 @@ def offline(site: Path, keyword: list[list[str]]) -> dict:
     return out
 
 
+def text_lengths(site: Path) -> list[tuple]:
+    """Semantic-only scores when each section is embedded with its first N words (Python)."""
+    qs = queries()
+    items, _, _ = site_vectors(site)
+    embedder = Embedder(ROOT / ".cache/models/all-MiniLM-L6-v2")
+    qv = embedder.embed([q["query"] for q in qs])
+    secs = [sections.Section(i["location"], i["title"], i["page"], "" if i["text"] == i["title"] else i["text"])
+            for i in items]
+    rows = []
+    for words in (30, 60, 160):
+        vectors = embedder.embed([sections.embed_text(s, words) for s in secs])
+        ranks = [rank_of(semantic_pages(vectors, items, v), q["pages"]) for v, q in zip(qv, qs, strict=True)]
+        chosen = " (shipped)" if words == stage.MAX_WORDS else ""
+        rows.append((f"{words}{chosen}", *fmt(scores(ranks))))
+    return rows
+
+
 def table(rows: list[tuple], header: tuple) -> str:
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
     lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
@@ -181,12 +200,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, help="an already built site to measure")
     parser.add_argument("--write", action="store_true", help=f"write {RESULTS.relative_to(ROOT)}")
+    parser.add_argument("--text-lengths", action="store_true", help="also compare how many words to embed")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         site = args.site or build_site(Path(tmp))
         b = browser_run(site)
         off = offline(site, b["keyword"])
+        lengths = text_lengths(site) if args.text_lengths else []
     qs = queries()
     n = len(qs)
     ranks = {name: [rank_of(r, q["pages"]) for r, q in zip(b[name], qs, strict=True)]
@@ -197,7 +218,8 @@ def main() -> None:
              "### In Chromium (page level: a hit is a page that answers the question)\n",
              table([("keyword only (Material, switch off)", *fmt(scores(ranks["keyword"]))),
                     ("meaning only (site-sections, int8)", *fmt(scores(ranks["semantic"]))),
-                    (f"blended (switch on: RRF k={CHOSEN['k']})", *fmt(scores(ranks["blended"])))],
+                    (f"blended (switch on: RRF k={CHOSEN['k']}, meaning weighted {CHOSEN['semantic']}, "
+                     f"its first {CHOSEN['depth']} pages)", *fmt(scores(ranks["blended"])))],
                    ("ranking", "hit@1", "hit@5", "MRR")),
              "",
              table([("keystroke to Material's keyword results (switch off), median",
@@ -222,6 +244,10 @@ def main() -> None:
              "### Fusion choices (Material's keyword pages as shown in Chromium, int8 semantic pages)\n",
              table([(c["k"], c["semantic"], c["depth"], *fmt(s)) for c, s in off["grid"]],
                    ("RRF k", "semantic weight", "semantic depth", "hit@1", "hit@5", "MRR"))]
+    if lengths:
+        parts += ["", "### How much of each section to embed (meaning only, Python onnxruntime, float32)\n",
+                  "The heading (page title: section title) and then the section's first N words:\n",
+                  table(lengths, ("words embedded", "hit@1", "hit@5", "MRR"))]
     report = "\n".join(parts)
     print(report)
     if args.write:

@@ -230,12 +230,30 @@ def test_blend_finds_the_right_page_far_more_often_than_keywords(context, site_s
     k, b = scores(keyword), scores(blended)
     print(f"\nkeyword {k}\nblended {b}")
     # Measured on these 60 questions (benchmarks/RESULTS-site-search.md): keyword hit@1 0.23,
-    # hit@5 0.67, MRR 0.42; blended 0.55, 0.83, 0.69. Material's OR-ranking over every word
+    # hit@5 0.67, MRR 0.42; blended 0.62, 0.90, 0.75. Material's OR-ranking over every word
     # already puts the right page in its first five for two questions in three, so the gain is
-    # largest at the top. The margins asked here (6, 12 and 9 questions' worth) are about two
-    # thirds of those measured: room for a few ranks moving with the machine or the content,
+    # largest at the top. The margins asked here (9, 12 and 12 questions' worth) are about
+    # two thirds of those measured or less: room for ranks moving with the machine or content,
     # none for a blend that falls back to keyword results or ranks at random.
-    assert b["hit@5"] >= k["hit@5"] + 0.10, (k, b)
+    assert b["hit@5"] >= k["hit@5"] + 0.15, (k, b)
     assert b["hit@1"] >= k["hit@1"] + 0.20, (k, b)
-    assert b["MRR"] >= k["MRR"] + 0.15, (k, b)
+    assert b["MRR"] >= k["MRR"] + 0.20, (k, b)
     assert SUBPATH in site_server.base
+
+
+def test_search_dialog_with_the_switch_on_passes_axe(browser, small_server) -> None:  # noqa: ANN001
+    from .test_a11y import AXE, run_axe, set_scheme
+
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)  # axe is injected inline
+    ctx.set_default_timeout(60_000)
+    page = ctx.new_page()
+    page.goto(small_server.base)
+    page.locator(".md-search__input").click()
+    turn_on(page)
+    blended_search(page, small_server.base, "how do I tell if two arrows point the same way")
+    source = AXE.read_text(encoding="utf-8")
+    for scheme in ("default", "slate"):
+        set_scheme(page, scheme)
+        found = run_axe(page, source, "[data-md-component=search]")
+        assert found == [], f"{scheme}: {json.dumps(found, indent=1)}"
+    ctx.close()

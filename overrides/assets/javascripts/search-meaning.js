@@ -109,6 +109,11 @@ async function downloadSize() {
 async function describeOff() {
   setState("idle", "Off: keyword results.");
   try {
+    const config = await (await runtime()).runtimeConfig();
+    if (!config.corpora[CORPUS]) {
+      ui.root.hidden = true; // a site built with search.by_meaning off: nothing to switch on
+      return;
+    }
     const bytes = await downloadSize();
     if (!state.on) {
       setState("idle", `Off. On first use it downloads ${megabytes(bytes)} once; your query never leaves this device.`);

@@ -40,6 +40,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -54,9 +55,9 @@ from . import sections
 log = logging.getLogger("mkdocs.plugins.fromscratch.search")
 
 CORPUS = "site-sections"
-MAX_WORDS = 160  # of a section's text embedded: MiniLM was trained on 128-token inputs
+MAX_WORDS = 60  # of a section's text embedded, after its headings: measured best (benchmarks/site_search.py)
 FORMAT = 1  # bump when what is cached per page changes
-EMBED_NOTE = "page title: section title. first 160 words of the section's text"
+EMBED_NOTE = f"page title: section title. first {MAX_WORDS} words of the section's text"
 
 
 @dataclass
@@ -68,6 +69,7 @@ class SectionsBuild:
     seconds: float
 
 
+@cache
 def _code_key() -> str:
     """Changes to the splitting code mean new sections: part of every page's key."""
     here = Path(__file__).parent

@@ -51,7 +51,7 @@ def run_mkdocs_build(project: Path, *extra: str, env: dict[str, str] | None = No
         capture_output=True,
         text=True,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
-        timeout=900,
+        timeout=1800,  # a cold whole-site build on 2 busy cores: every notebook, the sections, the examples
     )
     return BuildResult(proc.returncode, proc.stdout + proc.stderr, site, project)
 

@@ -84,6 +84,30 @@ def describe(found: dict[str, list[dict]]) -> str:
     return json.dumps(found, indent=1)[:6000]
 
 
+def answer_by_keyboard(page, widget, axe_source: str, tag: str, label: str, question: str,  # noqa: ANN001
+                       tabs: int) -> None:
+    """A question box used with the keyboard alone (<rag-qa>, <ask-site>): type the question and
+    press Enter, check the answer is found and announced, then Tab (at most `tabs` times) to the
+    first example question, open it with Enter, and check axe is clean in both palettes."""
+    widget.get_by_label(label).focus()
+    page.keyboard.type(question)
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"(q) => document.querySelector('{tag}').dataset.question === q"
+                           f" && ['done', 'error'].includes(document.querySelector('{tag}').dataset.state)", arg=question)
+    assert widget.get_attribute("data-found") == "true"
+    assert widget.locator(".fs-widget__summary").evaluate("(el) => el.closest('[aria-live]') !== null")
+    for _ in range(tabs):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.classList.contains('fs-rag__example')"):
+            break
+    page.keyboard.press("Enter")
+    assert widget.get_attribute("data-source") == "build"
+    for scheme in SCHEMES:
+        set_scheme(page, scheme)
+        bad = run_axe(page, axe_source, tag)
+        assert bad == [], f"answered, {scheme}: {describe({'widget': bad})}"
+
+
 def test_every_page_has_no_serious_violations(browser, site_server: Server, built_site, axe_source: str) -> None:  # noqa: ANN001
     pages = site_pages(built_site.site)
     assert len(pages) > 10 and "content/ch0-fundamentals/vectors/" in pages

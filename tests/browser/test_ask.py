@@ -14,7 +14,7 @@ import pytest
 from ask_site import ANSWERED, DECLINED
 
 from browser.conftest import Server, serve
-from browser.test_a11y import SCHEMES, axe_source, describe, run_axe, set_scheme  # noqa: F401 - axe_source: a fixture
+from browser.test_a11y import SCHEMES, answer_by_keyboard, axe_source, run_axe, set_scheme  # noqa: F401 - axe_source: a fixture
 
 pytestmark = pytest.mark.browser
 
@@ -142,24 +142,7 @@ def test_keyboard_alone_and_no_serious_axe_findings(browser, ask_server: Server,
         for scheme in SCHEMES:
             set_scheme(page, scheme)
             assert run_axe(page, axe_source, W) == [], f"idle, {scheme}"
-        question = "How do I measure the angle between two arrows?"
-        widget.get_by_label(LABEL).focus()
-        page.keyboard.type(question)
-        page.keyboard.press("Enter")
-        page.wait_for_function("(q) => document.querySelector('ask-site').dataset.question === q"
-                               " && ['done', 'error'].includes(document.querySelector('ask-site').dataset.state)", arg=question)
-        assert widget.get_attribute("data-found") == "true"
-        assert widget.locator(".fs-widget__summary").evaluate("(el) => el.closest('[aria-live]') !== null")
-        for _ in range(8):  # from the box, Tab past Ask to the first example
-            page.keyboard.press("Tab")
-            if page.evaluate("() => document.activeElement.classList.contains('fs-rag__example')"):
-                break
-        page.keyboard.press("Enter")
-        assert widget.get_attribute("data-source") == "build"
-        for scheme in SCHEMES:
-            set_scheme(page, scheme)
-            bad = run_axe(page, axe_source, W)
-            assert bad == [], f"answered, {scheme}: {describe({'widget': bad})}"
+        answer_by_keyboard(page, widget, axe_source, W, LABEL, "How do I measure the angle between two arrows?", tabs=8)
     finally:
         ctx.close()
 

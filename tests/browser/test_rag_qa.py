@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT
 
 from browser.conftest import Server, serve
-from browser.test_a11y import SCHEMES, axe_source, describe, run_axe, set_scheme  # noqa: F401 - axe_source: a fixture
+from browser.test_a11y import SCHEMES, answer_by_keyboard, axe_source, run_axe, set_scheme  # noqa: F401 - axe_source: a fixture
 
 pytestmark = pytest.mark.browser
 
@@ -178,24 +178,7 @@ def test_keyboard_alone_and_no_serious_axe_findings(browser, rag_server: Server,
         for scheme in SCHEMES:
             set_scheme(page, scheme)
             assert run_axe(page, axe_source, W) == [], f"idle, {scheme}"
-        question = gold()["g40"]["question"]
-        widget.get_by_label("Your question about a software license").focus()
-        page.keyboard.type(question)
-        page.keyboard.press("Enter")
-        page.wait_for_function("(q) => document.querySelector('rag-qa').dataset.question === q"
-                               " && ['done', 'error'].includes(document.querySelector('rag-qa').dataset.state)", arg=question)
-        assert widget.get_attribute("data-found") == "true"
-        assert widget.locator(".fs-widget__summary").evaluate("(el) => el.closest('[aria-live]') !== null")
-        for _ in range(12):  # from the box, Tab through the rankings and Ask to the first example
-            page.keyboard.press("Tab")
-            if page.evaluate("() => document.activeElement.classList.contains('fs-rag__example')"):
-                break
-        page.keyboard.press("Enter")
-        assert widget.get_attribute("data-source") == "build"
-        for scheme in SCHEMES:
-            set_scheme(page, scheme)
-            bad = run_axe(page, axe_source, W)
-            assert bad == [], f"answered, {scheme}: {describe({'widget': bad})}"
+        answer_by_keyboard(page, widget, axe_source, W, "Your question about a software license", gold()["g40"]["question"], tabs=12)
     finally:
         ctx.close()
 

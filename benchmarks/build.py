@@ -89,13 +89,15 @@ def configure(project: Path, *, ours: bool, mj_cache: bool, keep_nav: bool = Fal
     config = config.replace("  - fromscratch:\n", entry, 1) if "  - fromscratch:\n" in config else (
         config.replace("  - fromscratch\n", entry, 1)
     )
-    jupyter = (
+    jupyter = (  # the site's own options (jupytext reads no Markdown page), for both
         "  - mkdocs-jupyter:\n"
         '      include: ["*.ipynb"]\n'
+        '      ignore: ["*.md", "*.py"]\n'
         f"      execute: {'false' if ours else 'true'}\n"
         "      kernel_name: fromscratch\n"
     )
     config = re.sub(r"(?m)^  - mkdocs-jupyter:.*\n(?:      .*\n)*", jupyter, config)
+    assert "ignore:" in config, "the mkdocs-jupyter block was not replaced"
     (project / "mkdocs.yml").write_text(config, encoding="utf-8")
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cache import Cache
+from .shortcodes.raw_html import RawBlocks
 
 if TYPE_CHECKING:
     from mkdocs.structure.files import Files
@@ -27,6 +28,7 @@ class Embeds:
     head (the copy-button script) the first of them brought."""
 
     rendered: dict[str, tuple[str, str]] = field(default_factory=dict)
+    digests: dict[tuple, str] = field(default_factory=dict)  # (id of the notebook, cells, show) -> digest
     head: str = ""
 
 
@@ -41,6 +43,7 @@ class Build:
     executed: dict[str, Executed] = field(default_factory=dict)  # src_uri -> the executed notebook
     stylesheet: Stylesheet | None = None
     embeds: Embeds = field(default_factory=Embeds)
+    raw: RawBlocks = field(default_factory=RawBlocks)  # shortcodes' finished HTML, kept out of Markdown
     classifiers: list[str] = field(default_factory=list)  # heads trained and staged by this build
     rag: Any = None  # what this build prepared for <rag-qa> (rag/stage.py RagBuild), or None
 

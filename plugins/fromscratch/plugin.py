@@ -39,6 +39,7 @@ from .serve_report import ServeReport
 from .serving import is_serving, mark_served
 from .shortcodes.check import check_page
 from .shortcodes.context import MATH, MERMAID, NOTEBOOK, OWN_FOOTER, PageContext
+from .shortcodes.raw_html import RawHtmlExtension
 from .snippets import check_snippets
 
 log = logging.getLogger("mkdocs.plugins.fromscratch")
@@ -85,6 +86,9 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         if cache.enabled:
             fetch.load_digests(cache.root)  # file hashes the last build saved (by path, size, mtime, inode)
         self.build = Build(self._root, Path(config.docs_dir), Path(config.site_dir), cache, self.config)
+        # embeds skip Markdown's HTML parsers (one per config: `mkdocs serve` may keep the config)
+        config.markdown_extensions[:] = [e for e in config.markdown_extensions if not isinstance(e, RawHtmlExtension)]
+        config.markdown_extensions.append(RawHtmlExtension(self.build.raw))
         _configure_jupyter(config, cache)
         self._runtime = Runtime()
         self._runtime.on_config(self.config.runtime, self._root, cache)
@@ -132,6 +136,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         if notebook_pages.is_notebook_page(page):
             return ""  # mkdocs-jupyter renders it; its JSON is no template for macros
         ctx: PageContext = page.fromscratch
+        self.build.raw.start_page()
         source = page.file.content_string
         check_front_matter(source, ctx.display_path)
         escape_printed_values(page.meta)

@@ -186,3 +186,23 @@ def map_distance(map_widget, a: str, b: str) -> float:  # noqa: ANN001 - a Playw
 
     (x1, y1), (x2, y2) = xy(a), xy(b)
     return ((x1 - x2) ** 2 + (y1 - y2) ** 2) ** 0.5
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    from browser.axe_check import AXE
+
+    assert AXE.is_file(), f"{AXE} is missing: run `make setup` (npm ci installs axe-core)"
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def site_walk(browser, built_site, axe_source: str, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, ANN201
+    """Every page of the whole site visited once, for axe, the CSP and the origin (see site_walk.py)."""
+    from browser.site_walk import walk_site
+
+    serving = serve(built_site.site, tmp_path_factory.mktemp("walk-www"))
+    try:
+        return walk_site(browser, next(serving), built_site.site, axe_source)
+    finally:
+        serving.close()  # stops the server

@@ -1,41 +1,25 @@
 """Accessibility, checked in a real browser on the real site.
 
-axe-core (npm, pinned in package.json) is injected from node_modules into every page of the
-built site, no network: each page is loaded once and checked four times, light and dark
-palette (Material's `data-md-color-scheme`) at desktop and phone width. Each Chapter 0 widget
-is then driven with the keyboard alone (focus, type, Tab, Enter or Space; never a click) under
-`prefers-reduced-motion: reduce`, and checked again in its answered state.
+axe-core (npm, pinned in package.json) runs from node_modules in every page of the built site,
+no network: each page is loaded once (the shared walk, `site_walk.py`) and checked four times,
+light and dark palette (Material's `data-md-color-scheme`) at desktop and phone width. Each
+Chapter 0 widget is then driven with the keyboard alone (focus, type, Tab, Enter or Space;
+never a click) under `prefers-reduced-motion: reduce`, and checked again in its answered state.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
+from browser.axe_check import SCHEMES, WIDTHS, describe, run_axe, set_scheme
 from browser.conftest import Server, serve
+from browser.site_walk import Walk
 
 pytestmark = pytest.mark.browser
 
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
-SCHEMES = ("default", "slate")  # Material's light and dark palettes
-BAD = ("serious", "critical")
 CH0 = "content/ch0-fundamentals/"
-
-
-def site_pages(site: Path) -> list[str]:
-    """Every HTML page of the built site, as a URL path under the site root."""
-    pages = []
-    for html in sorted(site.rglob("*.html")):
-        rel = html.relative_to(site).as_posix()
-        if rel.startswith("assets/"):
-            continue
-        pages.append(rel.removesuffix("index.html"))
-    return pages
 
 
 @pytest.fixture(scope="module")
@@ -43,92 +27,12 @@ def site_server(built_site, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     yield from serve(built_site.site, tmp_path_factory.mktemp("a11y-www"))
 
 
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    assert AXE.is_file(), f"{AXE} is missing: run `make setup` (npm ci installs axe-core)"
-    return AXE.read_text(encoding="utf-8")
-
-
-def set_scheme(page, scheme: str) -> None:  # noqa: ANN001 - a Playwright Page
-    """What Material's palette toggle does: the scheme attribute on <body>."""
-    page.evaluate(
-        """async (s) => {
-            document.body.setAttribute("data-md-color-scheme", s);
-            // Material fades colours (125-250 ms): check the colours the reader ends up with
-            await new Promise((r) => requestAnimationFrame(r));
-            await Promise.all(document.getAnimations().map((a) => a.finished.catch(() => {})));
-        }""",
-        scheme,
-    )
-
-
-def run_axe(page, axe_source: str, context: str = "document") -> list[dict]:  # noqa: ANN001
-    """Serious and critical violations in `context` (a CSS selector, or the whole document)."""
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.add_script_tag(content=axe_source)
-    result = page.evaluate(
-        """async (context) => {
-            const target = context === "document" ? document : document.querySelector(context);
-            const r = await axe.run(target, { resultTypes: ["violations"] });
-            return r.violations.map((v) => ({
-                id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target.join(" "), summary: n.failureSummary })),
-            }));
-        }""",
-        context,
-    )
-    return [v for v in result if v["impact"] in BAD]
-
-
-def describe(found: dict[str, list[dict]]) -> str:
-    return json.dumps(found, indent=1)[:6000]
-
-
-def answer_by_keyboard(page, widget, axe_source: str, tag: str, label: str, question: str,  # noqa: ANN001
-                       tabs: int) -> None:
-    """A question box used with the keyboard alone (<rag-qa>, <ask-site>): type the question and
-    press Enter, check the answer is found and announced, then Tab (at most `tabs` times) to the
-    first example question, open it with Enter, and check axe is clean in both palettes."""
-    widget.get_by_label(label).focus()
-    page.keyboard.type(question)
-    page.keyboard.press("Enter")
-    page.wait_for_function(f"(q) => document.querySelector('{tag}').dataset.question === q"
-                           f" && ['done', 'error'].includes(document.querySelector('{tag}').dataset.state)", arg=question)
-    assert widget.get_attribute("data-found") == "true"
-    assert widget.locator(".fs-widget__summary").evaluate("(el) => el.closest('[aria-live]') !== null")
-    for _ in range(tabs):
-        page.keyboard.press("Tab")
-        if page.evaluate("() => document.activeElement.classList.contains('fs-rag__example')"):
-            break
-    page.keyboard.press("Enter")
-    assert widget.get_attribute("data-source") == "build"
-    for scheme in SCHEMES:
-        set_scheme(page, scheme)
-        bad = run_axe(page, axe_source, tag)
-        assert bad == [], f"answered, {scheme}: {describe({'widget': bad})}"
-
-
-def test_every_page_has_no_serious_violations(browser, site_server: Server, built_site, axe_source: str) -> None:  # noqa: ANN001
-    pages = site_pages(built_site.site)
+def test_every_page_has_no_serious_violations(site_walk: Walk) -> None:
+    pages = [visit.path for visit in site_walk.visits]
     assert len(pages) > 10 and "content/ch0-fundamentals/vectors/" in pages
-    found: dict[str, list[dict]] = {}
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)  # axe is injected inline
-    ctx.set_default_timeout(60_000)
-    page = ctx.new_page()
-    try:
-        for path in pages:
-            page.set_viewport_size(dict(zip(("width", "height"), WIDTHS["desktop"], strict=True)))
-            page.goto(site_server.base + path, wait_until="load")
-            page.wait_for_timeout(150)  # Mermaid and KaTeX finish drawing after load
-            for width, (w, h) in WIDTHS.items():
-                page.set_viewport_size({"width": w, "height": h})
-                for scheme in SCHEMES:
-                    set_scheme(page, scheme)
-                    bad = run_axe(page, axe_source)
-                    if bad:
-                        found[f"/{path} {width} {scheme}"] = bad
-    finally:
-        ctx.close()
+    checked = {f"{width} {scheme}" for width in WIDTHS for scheme in SCHEMES}
+    assert all(set(visit.axe) == checked for visit in site_walk.visits)
+    found = {f"/{visit.path} {where}": bad for visit in site_walk.visits for where, bad in visit.axe.items() if bad}
     assert not found, "axe found serious or critical problems:\n" + describe(found)
 
 

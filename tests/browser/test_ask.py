@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 from ask_site import ANSWERED, DECLINED
 
+from browser.axe_check import SCHEMES, answer_by_keyboard, run_axe, set_scheme
 from browser.conftest import Server, serve
-from browser.test_a11y import SCHEMES, answer_by_keyboard, axe_source, run_axe, set_scheme  # noqa: F401 - axe_source: a fixture
 
 pytestmark = pytest.mark.browser
 
@@ -130,7 +130,7 @@ def test_declines_an_off_topic_question(session) -> None:  # noqa: ANN001
     assert widget.locator(".fs-rag__answer").is_hidden()
 
 
-def test_keyboard_alone_and_no_serious_axe_findings(browser, ask_server: Server, axe_source: str) -> None:  # noqa: ANN001, F811
+def test_keyboard_alone_and_no_serious_axe_findings(browser, ask_server: Server, axe_source: str) -> None:  # noqa: ANN001
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce", service_workers="block",
                               bypass_csp=True)  # axe is injected inline; the CSP is tested in test_csp.py
     ctx.set_default_timeout(LONG)

@@ -10,18 +10,12 @@ import pytest
 from conftest import make_project, run_mkdocs_build
 
 from browser.conftest import Server, map_distance, serve
+from browser.site_walk import LISTEN_CSP as LISTEN
+from browser.site_walk import Walk, settle
 
 pytestmark = pytest.mark.browser
 
 CH0 = "content/ch0-fundamentals/"
-
-# Before any page script: record every violation the policy reports.
-LISTEN = """
-window.__csp = [];
-document.addEventListener('securitypolicyviolation', (e) => {
-  window.__csp.push(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
-});
-"""
 
 
 @pytest.fixture(scope="module")
@@ -75,29 +69,14 @@ def violations(page) -> list[str]:  # noqa: ANN001
     return page.evaluate("window.__csp")
 
 
-def settle(page) -> None:  # noqa: ANN001
-    """Wait until the page has drawn what its scripts draw (math, diagrams)."""
-    page.wait_for_load_state("load")
-    if page.locator(".arithmatex").count():
-        page.locator(".arithmatex .katex").first.wait_for(state="attached")
-    # Material replaces each <pre class="mermaid"> by a <div> holding the drawing (in a closed shadow root)
-    if page.locator("pre.mermaid").count():
-        page.locator("pre.mermaid").first.wait_for(state="detached")
-
-
-def test_every_page_loads_with_no_violation(built_site, site_server: Server, reader) -> None:  # noqa: ANN001
-    page, problems = reader
-    urls = sorted(p.relative_to(built_site.site).as_posix() for p in built_site.site.rglob("*.html")
-                  if not p.relative_to(built_site.site).as_posix().startswith("assets/"))
-    assert len(urls) > 10
-    seen = {}
-    for url in urls:
-        page.goto(site_server.base + url)
-        if url != "404.html":  # its asset URLs are absolute (site_url), not under the test's path
-            settle(page)
-        seen[url] = violations(page)
-    assert {url: v for url, v in seen.items() if v} == {}
-    assert [p for p in problems if "404" not in p] == []
+def test_every_page_loads_with_no_violation(site_walk: Walk) -> None:
+    """Every page, loaded by the shared walk with the policy enforced: axe run in it in both
+    palettes at both widths, and a model widget answering where the page has one."""
+    assert len(site_walk.visits) > 10
+    assert {visit.path: visit.csp for visit in site_walk.visits if visit.csp} == {}
+    # the 404 page's asset URLs are absolute (site_url), not under the test's sub-path
+    problems = {visit.path: visit.problems for visit in site_walk.visits if visit.path != "404.html" and visit.problems}
+    assert problems == {}
 
 
 def test_the_policy_is_enforced(site_server: Server, reader) -> None:  # noqa: ANN001

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 import pytest
 from conftest import ROOT
 
+from browser.axe_check import SCHEMES, answer_by_keyboard, run_axe, set_scheme
 from browser.conftest import Server, serve
-from browser.test_a11y import SCHEMES, answer_by_keyboard, axe_source, run_axe, set_scheme  # noqa: F401 - axe_source: a fixture
 
 pytestmark = pytest.mark.browser
 
@@ -165,7 +165,7 @@ def test_generalises_to_held_out_phrasings(session) -> None:  # noqa: ANN001
     assert len(hits) >= HELDOUT_MIN_HITS, f"hybrid hit@5 on held-out questions: {hits}"
 
 
-def test_keyboard_alone_and_no_serious_axe_findings(browser, rag_server: Server, axe_source: str) -> None:  # noqa: ANN001, F811
+def test_keyboard_alone_and_no_serious_axe_findings(browser, rag_server: Server, axe_source: str) -> None:  # noqa: ANN001
     """Type, Enter, Tab to an example, Enter: every step by keyboard; axe idle and answered, light and dark."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce", service_workers="block",
                               bypass_csp=True)  # axe is injected inline; the CSP is tested in test_csp.py

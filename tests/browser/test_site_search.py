@@ -242,7 +242,7 @@ def test_blend_finds_the_right_page_far_more_often_than_keywords(context, site_s
 
 
 def test_search_dialog_with_the_switch_on_passes_axe(browser, small_server) -> None:  # noqa: ANN001
-    from .test_a11y import AXE, run_axe, set_scheme
+    from browser.axe_check import AXE, run_axe, set_scheme
 
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)  # axe is injected inline
     ctx.set_default_timeout(60_000)

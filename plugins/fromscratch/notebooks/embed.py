@@ -69,12 +69,12 @@ def notebook(src: str, cells: str = "", show: str = "all", ctx: PageContext | No
     name = posixpath.basename(rel)
     target = build.files.get_file_from_path(rel) if build.files is not None else None
     href = ctx.relative_url(target.url) if target is not None else ctx.relative_url(rel)
-    return (
-        f'\n\n<div class="nb-embed" data-notebook="{html.escape(rel)}">\n'
+    return build.raw.put(
+        f'<div class="nb-embed" data-notebook="{html.escape(rel)}">\n'
         f"{body}\n"
         f'<p class="nb-embed__source"><a href="{html.escape(href)}">{html.escape(label)} of '
         f"{html.escape(name)} · open the full notebook</a></p>\n"
-        "</div>\n\n"
+        "</div>"
     )
 
 
@@ -128,15 +128,15 @@ def _resolve(src: str, ctx: PageContext) -> str:
 
 
 def _render(build: Build, nb: NotebookNode, chosen: list[int], show: str = "all") -> tuple[str, str]:
-    cells = [nb.cells[i] for i in chosen]
-    if show == "code":
-        cells = [{**cell, "outputs": []} if cell.cell_type == "code" else cell for cell in cells]
-        cells = [nbformat.from_dict(cell) for cell in cells]
-    # run facts (when it ran, how long) would change the digest of every embed at each run
-    metadata = {k: v for k, v in nb.metadata.items() if k != "fromscratch"}
-    sub = nbformat.v4.new_notebook(metadata=metadata, cells=cells)
-    text = nbformat.writes(sub)
-    digest = hashlib.sha256((show + text).encode()).hexdigest()
+    call = (id(nb), tuple(chosen), show)  # the page's shortcodes are checked, then rendered: twice
+    selection = None
+    digest = build.embeds.digests.get(call)
+    if digest is None:
+        selection = _selection(nb, chosen, show)
+        # plain JSON, not nbformat.writes: that validates the cells again, which was half the
+        # time of a warm build's embeds (nbformat checks them when they are converted)
+        digest = hashlib.sha256((show + json.dumps(selection, sort_keys=True)).encode()).hexdigest()
+        build.embeds.digests[call] = digest
     rendered = build.embeds.rendered
     if digest not in rendered:
         # converting cells with nbconvert costs about 0.2 s each (it compiles its templates every
@@ -144,12 +144,24 @@ def _render(build: Build, nb: NotebookNode, chosen: list[int], show: str = "all"
         name = _entry_name(digest)
         entry = build.cache.read("embeds", name, _parse_entry)
         if entry is None:
-            entry = _convert(text, digest, show, build.stylesheet)
+            sub = nbformat.from_dict({"nbformat": 4, "nbformat_minor": nb.nbformat_minor,
+                                      **(selection or _selection(nb, chosen, show))})
+            entry = _convert(nbformat.writes(sub), digest, show, build.stylesheet)
             build.cache.write("embeds", name, json.dumps({"head": entry[0], "body": entry[1]}))
         rendered[digest] = entry
     head, body = rendered[digest]
     build.embeds.head = build.embeds.head or head
     return head, body
+
+
+def _selection(nb: NotebookNode, chosen: list[int], show: str) -> dict:
+    """The chosen cells and the notebook's metadata: what the embed shows, as plain data."""
+    cells = [nb.cells[i] for i in chosen]
+    if show == "code":
+        cells = [{**cell, "outputs": []} if cell.cell_type == "code" else cell for cell in cells]
+    # run facts (when it ran, how long) would change the digest of every embed at each run
+    metadata = {k: v for k, v in nb.metadata.items() if k != "fromscratch"}
+    return {"metadata": metadata, "cells": cells}
 
 
 def _entry_name(digest: str) -> str:

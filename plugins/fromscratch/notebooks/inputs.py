@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import glob
 import os
+import posixpath
+import stat
 from pathlib import Path
 
 from nbformat import NotebookNode
@@ -78,8 +80,15 @@ def _folder_files(folder: Path) -> dict[str, str]:
 
 
 def _glob_files(folder: Path, pattern: str) -> dict[str, str]:
+    # relative to the folder from the start, and one stat per file: a glob of the spam corpus
+    # package (12,000 files) took 0.5 s through Path objects and os.path.relpath
     found: dict[str, str] = {}
-    for match in sorted(glob.glob(str(folder / pattern), recursive=True)):
-        if os.path.isfile(match):
-            found[Path(os.path.relpath(match, folder)).as_posix()] = sha256_file(Path(match))
+    for rel in sorted(glob.glob(pattern, root_dir=folder, recursive=True)):
+        path = os.path.join(folder, rel)
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            found[posixpath.normpath(rel)] = sha256_file(path, info)
     return found

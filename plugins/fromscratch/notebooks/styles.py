@@ -21,6 +21,7 @@ The CSS is taken from what the installed versions emit, never copied by hand.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -128,6 +129,7 @@ def _probe_blocks(theme: str) -> list[str]:
     return template_styles(content)
 
 
+@functools.cache  # asked for by every embed; looking versions up cost 3 ms each time
 def renderer_versions() -> str:
     """The packages whose versions change how cells render: part of every render cache key."""
     found = []

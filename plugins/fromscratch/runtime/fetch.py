@@ -39,19 +39,19 @@ _looked_up: dict[str, list] = {}  # path -> [size, mtime_ns, inode, sha256], sin
 DIGESTS = "digests.json"  # in the cache folder: the digests a build looked up, for the next one
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: Path | str, stat: os.stat_result | None = None) -> str:
     """sha256 of a file, remembered by (path, size, mtime, inode): in this process, so live
     reload does not re-read the 98 MB language model, the 23 MB embedding model or the WASM on
     every rebuild, and across builds through `load_digests`/`save_digests` (reading them cost
     seconds of every warm build on a busy machine). A write changes a file's mtime, a
     replacement its inode; a change that restores both exactly is the one thing this misses,
-    as it would for make."""
-    stat = path.stat()
+    as it would for make. `stat`: the file's, when the caller has it already."""
+    stat = os.stat(path) if stat is None else stat
     key = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
     digest = _digests.get(key)
     if digest is None:
         hasher = hashlib.sha256()
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 hasher.update(block)
         digest = _digests[key] = hasher.hexdigest()

@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -166,16 +167,34 @@ def cold(ours: Path, anchor: Path, side_by_side: bool) -> list[tuple[str, float,
     return [(COLD_OURS, a[0], counts(a[1])), (COLD_THEIRS, b[0], f"{theirs} executed by mkdocs-jupyter")]
 
 
+def same_pages(ours: Path) -> Path:
+    """Our project with the anchor's pages (the Markdown pages' embeds removed) and a copy of
+    our warm cache: our notebook machinery against mkdocs-jupyter's on identical pages."""
+    base = ours.parent.parent / "same"
+    if not base.exists():
+        shutil.copytree(ours.parent, base, symlinks=True)
+        config = base / "project" / "mkdocs.yml"
+        config.write_text(config.read_text(encoding="utf-8").replace(str(ours.parent), str(base)), encoding="utf-8")
+        for page in (base / "project" / "docs").rglob("*.md"):
+            page.write_text(EMBED.sub("", page.read_text(encoding="utf-8")), encoding="utf-8")
+        build(base / "project")  # settles the cache to these pages (not timed)
+    return base / "project"
+
+
 def warm(ours: Path, anchor: Path, repeat: int) -> list[tuple[str, float, str]]:
     rows = []
     runs = []
-    for _ in range(repeat):  # interleaved, so both see the same load
-        runs.append((build(ours), build(anchor)))
+    same = same_pages(ours)
+    for _ in range(repeat):  # interleaved, so all see the same load
+        runs.append((build(ours), build(anchor), build(same)))
     mine = [r[0] for r in runs]
     theirs = [r[1] for r in runs]
+    alike = [r[2] for r in runs]
     rows.append(("fromscratch, warm (no change)", statistics.median(s for s, _ in mine), counts(mine[-1][1])))
     rows.append(("mkdocs-jupyter `execute: true`, its own cache, warm", statistics.median(s for s, _ in theirs),
                  "0 executed (HTML cache hit)"))
+    rows.append(("fromscratch, warm, the anchor's pages (the Markdown pages' embeds removed)",
+                 statistics.median(s for s, _ in alike), counts(alike[-1][1])))
     notebooks = sorted((ours / "docs").rglob("*.ipynb"))
     first = notebooks[0]
     original = first.read_bytes()

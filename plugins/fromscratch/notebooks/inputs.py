@@ -82,8 +82,12 @@ def _folder_files(folder: Path) -> dict[str, str]:
 def _glob_files(folder: Path, pattern: str) -> dict[str, str]:
     # relative to the folder from the start, and one stat per file: a glob of the spam corpus
     # package (12,000 files) took 0.5 s through Path objects and os.path.relpath
+    if pattern.endswith("/**") and not glob.has_magic(pattern[:-3]):
+        matches = _every_file_under(folder, pattern[:-3])
+    else:
+        matches = sorted(glob.glob(pattern, root_dir=folder, recursive=True))
     found: dict[str, str] = {}
-    for rel in sorted(glob.glob(pattern, root_dir=folder, recursive=True)):
+    for rel in matches:
         path = os.path.join(folder, rel)
         try:
             info = os.stat(path)
@@ -92,3 +96,22 @@ def _glob_files(folder: Path, pattern: str) -> dict[str, str]:
         if stat.S_ISREG(info.st_mode):
             found[posixpath.normpath(rel)] = sha256_file(path, info)
     return found
+
+
+def _every_file_under(folder: Path, top: str) -> list[str]:
+    """What `top/**` matches, as glob finds it (hidden names skipped), with os.scandir: half the
+    time of glob's own walk for the spam corpus package."""
+    found: list[str] = []
+    pending = [top]
+    while pending:
+        rel = pending.pop()
+        try:
+            with os.scandir(os.path.join(folder, rel)) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    child = f"{rel}/{entry.name}"
+                    (pending if entry.is_dir() else found).append(child)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+    return sorted(found)

@@ -36,6 +36,7 @@ class ModelError(PluginError):
 
 _digests: dict[tuple[str, int, int, int], str] = {}  # (path, size, mtime_ns, inode) -> sha256
 _looked_up: dict[str, list] = {}  # path -> [size, mtime_ns, inode, sha256], since load_digests()
+_saved: dict[str, list] = {}  # what digests.json holds now (loaded, or last written)
 DIGESTS = "digests.json"  # in the cache folder: the digests a build looked up, for the next one
 
 
@@ -62,11 +63,14 @@ def sha256_file(path: Path | str, stat: os.stat_result | None = None) -> str:
 def load_digests(cache_root: Path) -> None:
     """Remember the digests the last build saved (an unreadable file is ignored: all rehashed)."""
     _looked_up.clear()
+    _saved.clear()
     try:
         data = json.loads((cache_root / DIGESTS).read_text(encoding="utf-8"))
         files = data["files"] if data.get("format") == 1 else {}
     except (OSError, ValueError, AttributeError, KeyError, TypeError):
         return
+    if isinstance(files, dict):
+        _saved.update(files)
     for path, entry in files.items() if isinstance(files, dict) else ():
         if (isinstance(entry, list) and len(entry) == 4 and all(isinstance(n, int) for n in entry[:3])
                 and isinstance(entry[3], str) and len(entry[3]) == 64):
@@ -77,6 +81,10 @@ def save_digests(cache_root: Path) -> None:
     """The digests this build looked up, for the next build (written atomically)."""
     from ..cache import write_atomic
 
+    if _looked_up == _saved and (cache_root / DIGESTS).is_file():
+        return  # nothing changed: a warm build need not encode and write 13,000 entries again
+    _saved.clear()
+    _saved.update(_looked_up)
     write_atomic(cache_root / DIGESTS, json.dumps({"format": 1, "files": _looked_up}, sort_keys=True))
 
 

@@ -176,3 +176,31 @@ def test_a_notebook_prose_edit_keeps_its_outputs_without_running_it(served):
     assert "".join(served.log).count(": executed, ") == ran + 1
     assert "48056" in (served.get("c/") or "")
     assert sum(FAST in line for line in served.log) == 1
+
+
+def test_the_served_folders_are_polled_five_times_as_often(tmp_path: Path) -> None:
+    """MkDocs polls every 0.5 s; `make serve` moves the watched paths to a 0.1 s poll, and a
+    saved page is still seen (it asks for a rebuild)."""
+    from fromscratch.fast_reload import poll_often
+    from mkdocs.livereload import LiveReloadServer
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# A\n")
+    server = LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path))
+    server.watch(str(docs))
+    old = server.observer
+    poll_often(server)
+    assert server.observer is not old and server.observer.timeout == 0.1
+    server.observer.start()
+    try:
+        time.sleep(0.3)  # its first snapshot
+        (docs / "a.md").write_text("# A\n\nEdited.\n")
+        deadline = time.monotonic() + 2
+        while not server._want_rebuild and time.monotonic() < deadline:  # MkDocs' own flag
+            time.sleep(0.02)
+        assert server._want_rebuild, "the edit was not seen"
+    finally:
+        server.observer.stop()
+        server.observer.join()
+        server.server_close()

@@ -47,16 +47,18 @@ class ImageStore:
     def learn_from(self, executed: dict) -> None:
         """Alt texts of every executed notebook of this build (`build.executed`: src_uri -> .path)."""
         for src_uri, item in executed.items():
-            self.learn_alt_texts(Path(item.path), f"docs/{src_uri}")
+            self.learn_alt_texts(Path(item.path), f"docs/{src_uri}", getattr(item, "nb", None))
         if self.missing_alt:
             log.info("figures without alt text (add \"alt\" to the cell's metadata): " + ", ".join(self.missing_alt))
 
-    def learn_alt_texts(self, path: Path, display: str) -> None:
-        """Alt texts of the figures in the executed notebook at `path` (`display` names it in messages)."""
-        try:
-            nb = nbformat.read(path, as_version=4)
-        except (OSError, ValueError):
-            return  # the notebook page reports a broken notebook itself
+    def learn_alt_texts(self, path: Path, display: str, nb: nbformat.NotebookNode | None = None) -> None:
+        """Alt texts of the figures in the executed notebook at `path` (`display` names it in
+        messages); `nb`: that notebook, when the build holds it already (not read again)."""
+        if nb is None:
+            try:
+                nb = nbformat.read(path, as_version=4)
+            except (OSError, ValueError):
+                return  # the notebook page reports a broken notebook itself
         for number, cell in enumerate(nb.cells, start=1):
             if cell.cell_type != "code":
                 continue

@@ -38,7 +38,8 @@ _RUN = """async (context) => {
 _START = f"""(scheme) => {{
     const setScheme = {_SET_SCHEME};
     const run = {_RUN};
-    window.__axeCheck = setScheme(scheme).then(() => run("document"));
+    // from a timer, so this call returns at once: Playwright waits for each call in turn
+    window.__axeCheck = new Promise((r) => setTimeout(r, 0)).then(() => setScheme(scheme)).then(() => run("document"));
 }}"""
 
 

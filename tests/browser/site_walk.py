@@ -75,7 +75,9 @@ class Lane:
 
     def __init__(self, browser, axe_source: str, offsite: list[str]) -> None:  # noqa: ANN001
         w, h = WIDTHS["desktop"]
-        self.ctx = browser.new_context(viewport={"width": w, "height": h})
+        # reduced motion: Material's palette fade is not waited out twice a page (the colours
+        # checked are the ones it ends on either way), and two pages' checks then overlap
+        self.ctx = browser.new_context(viewport={"width": w, "height": h}, reduced_motion="reduce")
         self.ctx.set_default_timeout(60_000)
         self.ctx.add_init_script(LISTEN_CSP)
         self.ctx.add_init_script(axe_source)  # from DevTools: the page's policy does not apply

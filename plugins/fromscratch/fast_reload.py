@@ -40,6 +40,7 @@ log = logging.getLogger("mkdocs.plugins.fromscratch")
 _FAST: dict[str, list[str]] = {}  # config file -> the notebooks (src_uris) edited, while rebuilt fast
 _REUSE: dict[str, Reuse] = {}  # config file -> what its last whole build made that a fast one reuses
 _THEME_FILES: dict[tuple, list[tuple[str, str]]] = {}  # theme dirs and options -> (path, dir) of its static files
+_LISTING = Files.add_files_from_theme  # MkDocs' own, put back after each fast rebuild
 
 Snapshot = dict[str, tuple[int, int, str]]  # path -> (mtime_ns, size, title signature of a page)
 
@@ -249,14 +250,13 @@ def _dirty_build(key: str, notebooks: list[str]) -> Iterator[None]:
     drop = _DropDirtyWarning()
     logging.getLogger("mkdocs.commands.build").addFilter(drop)
     serve_module.build = dirty_build
-    listing = Files.add_files_from_theme
     Files.add_files_from_theme = _theme_files_once  # type: ignore[method-assign]
     _FAST[key] = notebooks
     try:
         yield
     finally:
         serve_module.build = real
-        Files.add_files_from_theme = listing  # type: ignore[method-assign]
+        Files.add_files_from_theme = _LISTING  # type: ignore[method-assign]
         _FAST.pop(key, None)
         logging.getLogger("mkdocs.commands.build").removeFilter(drop)
 
@@ -275,8 +275,6 @@ def _theme_files_once(files: Files, env: jinja2.Environment, config: MkDocsConfi
         if files.get_file_from_path(path) is None:  # docs files win over theme files
             files.append(File(path, folder, config.site_dir, config.use_directory_urls))
 
-
-_LISTING = Files.add_files_from_theme
 
 
 def poll_often(server: Any, seconds: float = 0.1) -> None:

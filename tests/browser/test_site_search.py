@@ -241,8 +241,8 @@ def test_blend_finds_the_right_page_far_more_often_than_keywords(context, site_s
     assert SUBPATH in site_server.base
 
 
-def test_search_dialog_with_the_switch_on_passes_axe(browser, small_server) -> None:  # noqa: ANN001
-    from browser.axe_check import AXE, run_axe, set_scheme
+def test_search_dialog_with_the_switch_on_passes_axe(browser, small_server, axe_source: str) -> None:  # noqa: ANN001
+    from browser.axe_check import run_axe, set_scheme
 
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)  # axe is injected inline
     ctx.set_default_timeout(60_000)
@@ -251,9 +251,8 @@ def test_search_dialog_with_the_switch_on_passes_axe(browser, small_server) -> N
     page.locator(".md-search__input").click()
     turn_on(page)
     blended_search(page, small_server.base, "how do I tell if two arrows point the same way")
-    source = AXE.read_text(encoding="utf-8")
     for scheme in ("default", "slate"):
         set_scheme(page, scheme)
-        found = run_axe(page, source, "[data-md-component=search]")
+        found = run_axe(page, axe_source, "[data-md-component=search]")
         assert found == [], f"{scheme}: {json.dumps(found, indent=1)}"
     ctx.close()

@@ -47,7 +47,7 @@ class ImageStore:
     def learn_from(self, executed: dict) -> None:
         """Alt texts of every executed notebook of this build (`build.executed`: src_uri -> .path)."""
         for src_uri, item in executed.items():
-            self.learn_alt_texts(Path(item.path), f"docs/{src_uri}", getattr(item, "nb", None))
+            self.learn_alt_texts(Path(item.path), f"docs/{src_uri}", item.nb)
         if self.missing_alt:
             log.info("figures without alt text (add \"alt\" to the cell's metadata): " + ", ".join(self.missing_alt))
 

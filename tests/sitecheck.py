@@ -16,6 +16,8 @@ from urllib.parse import unquote, urlsplit
 
 RESOURCE_TAGS = {"link": "href", "script": "src", "img": "src", "source": "src", "iframe": "src"}
 _CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
+# where mkdocs.yml's site_url deploys the site; 404.html's links are absolute, under it
+DEPLOYED_AT = "/learning-llms-from-scratch/"
 
 
 @dataclass

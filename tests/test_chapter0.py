@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from sitecheck import broken_internal_links
+from sitecheck import DEPLOYED_AT, broken_internal_links
 
 CH0 = "content/ch0-fundamentals/"
 PAGES = ["overview", "vectors", "embeddings", "vector-database", "summary"]
@@ -43,7 +43,7 @@ def test_notebook_page_is_in_the_nav_and_ends_with_exercises(built_site, name):
 
 
 def test_no_broken_links_or_anchors_in_the_chapter(built_site):
-    problems = broken_internal_links(built_site.site, "/learning-llms-from-scratch/")
+    problems = broken_internal_links(built_site.site, DEPLOYED_AT)
     assert [p for p in problems if p.startswith(CH0) or p.startswith("Local-AI")] == []
 
 

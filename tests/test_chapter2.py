@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sitecheck import broken_internal_links
+from sitecheck import DEPLOYED_AT, broken_internal_links
 from test_chapter0 import text_of
 
 CH2 = "content/ch2-text-classification/"
@@ -48,7 +48,7 @@ def test_notebook_page_ends_with_exercises_and_is_linked_from_its_page(built_sit
 
 
 def test_no_broken_links_or_anchors_in_the_chapter(built_site):
-    problems = broken_internal_links(built_site.site, "/learning-llms-from-scratch/")
+    problems = broken_internal_links(built_site.site, DEPLOYED_AT)
     assert [p for p in problems if p.startswith(CH2)] == []
 
 

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sitecheck import DEPLOYED_AT
+
 from browser.axe_check import SCHEMES, WIDTHS, finish_check, start_check
 from browser.conftest import Server
 
@@ -93,16 +95,21 @@ class Lane:
         self.page.on("console", lambda msg: self.visit.problems.append(f"console: {msg.text}")
                      if msg.type == "error" else None)
 
-    def open(self, base: str, visit: Visit) -> None:
+    def take_worker(self, base: str) -> None:
+        """Open the home page and wait until the site's service worker is active, as it is for a
+        reader who arrived there first. A page that runs the language model reloads itself once
+        when the worker first takes control of it (isolation.js); with the worker already in
+        charge, every page of the walk loads isolated and none reloads under a check."""
+        self.page.goto(base, wait_until="load")
+        self.page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+
+    def open(self, server: Server, visit: Visit) -> None:
         self.visit = visit
         self.page.set_viewport_size(dict(zip(("width", "height"), WIDTHS["desktop"], strict=True)))
+        # GitHub Pages answers any missing URL with 404.html, whose links are absolute (site_url):
+        # it is loaded from the path the site is deployed at, where they resolve
+        base = server.origin + DEPLOYED_AT if visit.path == "404.html" else server.base
         self.page.goto(base + visit.path, wait_until="commit")
-
-    def settle(self) -> None:
-        if self.visit.path == "404.html":  # its asset URLs are absolute (site_url), not under the test's path
-            self.page.wait_for_load_state("load")
-        else:
-            settle(self.page)
 
     def start_widget(self) -> None:
         """Run the page's first model widget, if it has one (it loads the model from the site)."""
@@ -126,13 +133,16 @@ def walk_site(browser, server: Server, site: Path, axe_source: str) -> Walk:  # 
     offsite: list[str] = []
     lanes = [Lane(browser, axe_source, offsite) for _ in range(LANES)]
     visits = [Visit(path) for path in site_pages(site)]
+    (server.root / DEPLOYED_AT.strip("/")).symlink_to(site, target_is_directory=True)
     try:
+        for lane in lanes:
+            lane.take_worker(server.base)
         for first in range(0, len(visits), LANES):
             group = list(zip(lanes, visits[first:first + LANES], strict=False))
             for lane, visit in group:
-                lane.open(server.base, visit)
+                lane.open(server, visit)
             for lane, _ in group:
-                lane.settle()
+                settle(lane.page)
             for width, (w, h) in WIDTHS.items():
                 for scheme in SCHEMES:
                     for lane, _ in group:

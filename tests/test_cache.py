@@ -101,6 +101,36 @@ def test_a_declared_input_that_matches_nothing_is_an_error(tmp_path: Path) -> No
     assert "docs/ch/nb.ipynb: metadata.fromscratch.inputs: '../data/*.csv' matches no file" in result.output
 
 
+def test_a_glob_inside_an_npm_package_stands_for_the_package_npm_installed(tmp_path: Path) -> None:
+    from fromscratch.errors import SourceError
+    from fromscratch.notebooks.inputs import notebook_inputs
+
+    modules = tmp_path / "node_modules"
+    for rel in ("@corp/spam/data/a.txt", "@corp/spam/data/b.txt", "loose/x.json"):
+        (modules / rel).parent.mkdir(parents=True, exist_ok=True)
+        (modules / rel).write_text(rel, encoding="utf-8")
+
+    def record(integrity: str, mtime: int) -> None:
+        lock = {"packages": {"node_modules/@corp/spam": {"version": "1.2.0", "integrity": integrity}}}
+        (modules / ".package-lock.json").write_text(json.dumps(lock), encoding="utf-8")
+        os.utime(modules / ".package-lock.json", ns=(mtime, mtime))  # as npm's rewrite moves it
+
+    def inputs(*globs: str) -> dict[str, str]:
+        nb = new_notebook(metadata={"fromscratch": {"inputs": list(globs)}})
+        (tmp_path / "ch").mkdir(exist_ok=True)
+        return notebook_inputs(tmp_path / "ch/nb.ipynb", nb, "docs/ch/nb.ipynb")
+
+    record("sha512-one", 10**18)
+    assert inputs("../node_modules/@corp/spam/**") == {"npm:@corp/spam": "1.2.0 sha512-one"}
+    assert inputs("../node_modules/@corp/spam/data/a.txt") == {"npm:@corp/spam": "1.2.0 sha512-one"}
+    record("sha512-two", 2 * 10**18)  # npm installed other bytes: another key
+    assert inputs("../node_modules/@corp/spam/**") == {"npm:@corp/spam": "1.2.0 sha512-two"}
+    # a package npm does not list is hashed file by file
+    assert list(inputs("../node_modules/loose/*.json")) == ["../node_modules/loose/x.json"]
+    with pytest.raises(SourceError, match="matches no file"):
+        inputs("../node_modules/@corp/spam/*.csv")
+
+
 def test_key_holds_path_inputs_and_runtime_packages_only() -> None:
     from fromscratch.notebooks.cache import Environment, notebook_key
 
@@ -428,3 +458,37 @@ def test_kernel_environment_is_asked_once_per_state_of_its_site_packages(tmp_pat
     environment._probe.cache_clear()
     assert environment.kernel_environment(python, "fromscratch", cache, before_probe=lambda: probes.append(1)) == first
     assert probes == [1, 1]
+
+
+def test_material_search_entries_are_reused_for_unchanged_pages_only(tmp_path: Path) -> None:
+    pages = {"index.md": "# Home\n\nWelcome.\n\n## Vectors\n\nArrows with a length.\n",
+             "notes.md": "# Notes\n\nPlain prose about cosine similarity.\n"}
+    cache = tmp_path / "cache"
+    project = make_project(tmp_path, pages, config_edit=cache_at(cache))
+    index = project / "site/search/search_index.json"
+    cold = run_mkdocs_build(project)
+    assert cold.ok, cold.output
+    first = json.loads(index.read_text(encoding="utf-8"))
+    assert any(d["location"] == "#vectors" and "Arrows" in d["text"] for d in first["docs"])
+    warm = run_mkdocs_build(project)
+    assert warm.ok, warm.output
+    assert json.loads(index.read_text(encoding="utf-8")) == first  # the same index, from the cache
+
+    # proof that a warm build reads the cache: mark every stored entry, build, find the marks
+    stored = sorted((cache / "search").glob("*.json"))
+    assert len(stored) == 2
+    for entry in stored:
+        marked = [{**e, "text": e["text"] + " MARKED"} for e in json.loads(entry.read_text(encoding="utf-8"))]
+        entry.write_text(json.dumps(marked), encoding="utf-8")
+    (project / "docs/notes.md").write_text("# Notes\n\nEdited prose about dot products.\n", encoding="utf-8")
+    edited = run_mkdocs_build(project)
+    assert edited.ok, edited.output
+    docs = {d["location"]: d["text"] for d in json.loads(index.read_text(encoding="utf-8"))["docs"]}
+    assert docs["#vectors"].endswith("MARKED")  # unchanged page: its stored entries
+    assert docs["notes/"] == "<p>Edited prose about dot products.</p>"  # edited page: indexed again
+    # a damaged entry is discarded and the page indexed again
+    for entry in (cache / "search").glob("*.json"):
+        entry.write_text("[not json", encoding="utf-8")
+    damaged = run_mkdocs_build(project)
+    assert damaged.ok, damaged.output
+    assert "MARKED" not in index.read_text(encoding="utf-8")

@@ -3,7 +3,9 @@
 Kinds: `notebooks` (executed notebooks and the copies mkdocs-jupyter renders), `embeds`
 (rendered inline cells), `styles` (the shared notebook stylesheet), `corpora` (widget corpus
 vectors), `generations` (the language model's tokenizer.json and build-time answers), `kernels`
-(what the notebook kernel has installed, per state of its site-packages), `mkdocs-jupyter` (that plugin's render cache, pointed here by `plugin.py`) and
+(what the notebook kernel has installed, per state of its site-packages), `search` (Material's
+search entries per page, search/material_index.py), `mkdocs-jupyter` (that plugin's render
+cache, pointed here by `plugin.py`) and
 `models` (fetched by `make setup`, never touched here).
 
 Every entry a build reads or writes is recorded; at the end of the build `manifest.json`
@@ -34,7 +36,7 @@ MANIFEST = "manifest.json"
 # "models" is make's, never evicted; "embeddings" is where corpus vectors lived before
 # (its entries are never used now, so it empties on the first build)
 MANAGED = ("notebooks", "embeds", "styles", "corpora", "mkdocs-jupyter", "embeddings", "generations",
-           "kernels")
+           "kernels", "search")
 _STALE_TMP = 3600  # seconds: older temporary files are leftovers of a killed writer
 
 

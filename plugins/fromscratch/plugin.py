@@ -35,6 +35,7 @@ from .notebooks.images import ImageStore
 from .runtime import fetch
 from .runtime import widgets as _widgets  # noqa: F401 - registers the widget shortcode
 from .runtime.hooks import Runtime
+from .search.material_index import reuse_entries as reuse_search_entries
 from .serve_report import ServeReport
 from .serving import is_serving, mark_served
 from .shortcodes.check import check_page
@@ -100,6 +101,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         self._outputs = {}
         self._pages_seen = 0  # fewer than the site's pages: a --dirty rebuild (see on_post_build)
         self._images = ImageStore()
+        reuse_search_entries(config, self.build.cache)  # Material's index of unchanged pages
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         self.build.files = files

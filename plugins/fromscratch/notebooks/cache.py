@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import nbformat.reader
 from nbformat import NotebookNode
 
 from ..cache import Cache, write_atomic
@@ -80,7 +81,9 @@ class NotebookCache:
 
 def _parse_executed(data: bytes) -> NotebookNode:
     """An executed notebook we wrote: valid JSON, valid nbformat, with our run record."""
-    nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    nb = nbformat.reader.reads(data.decode("utf-8"))  # validated once, below (reads() would too)
+    if nb.get("nbformat") != 4:
+        raise ValueError(f"nbformat {nb.get('nbformat')}, not 4")
     nbformat.validate(nb)
     if "executed_at" not in nb.metadata.get("fromscratch", {}):
         raise ValueError("no run record")

@@ -14,11 +14,19 @@ Two sources:
 
   A declared glob that matches no file is an error: the notebook would fail or, worse, the
   typo would leave that input out of the key.
+
+A declared glob inside an npm package (`node_modules/<package>/...`) stands for the package as
+npm installed it: its name, version and integrity from `node_modules/.package-lock.json`, the
+record `npm ci` writes, instead of a sha256 per file. The spam corpus is one such package with
+12,000 files: stat-ing, hashing and keying them was most of a warm build's notebook step, and
+npm's integrity hash already covers them. What this misses is a hand edit inside node_modules,
+which `npm ci` undoes; a package missing from npm's record falls back to hashing its files.
 """
 
 from __future__ import annotations
 
 import glob
+import json
 import os
 import posixpath
 import stat
@@ -52,7 +60,8 @@ def notebook_inputs(path: Path, nb: NotebookNode, display: str,
     folder = path.parent
     found = dict(_cached(memo, (str(folder), ""), lambda: _folder_files(folder)))
     for pattern in declared(nb, display):
-        files = _cached(memo, (str(folder), pattern), lambda pattern=pattern: _glob_files(folder, pattern))
+        files = _cached(memo, (str(folder), pattern),
+                        lambda pattern=pattern: _npm_package(folder, pattern) or _glob_files(folder, pattern))
         if not files:
             raise SourceError(display, None, f"metadata.fromscratch.inputs: {pattern!r} matches no file "
                                              f"(relative to {display.rsplit('/', 1)[0]}/); fix the glob, or "
@@ -65,6 +74,46 @@ def _cached(memo: dict, key: tuple[str, str], make) -> dict[str, str]:  # noqa: 
     if key not in memo:
         memo[key] = make()
     return memo[key]
+
+
+def _npm_package(folder: Path, pattern: str) -> dict[str, str]:
+    """{"npm:<name>": "<version> <integrity>"} when `pattern` lies inside an installed npm package
+    that npm's record lists and matches a file there; {} otherwise (the files are hashed)."""
+    parts = posixpath.normpath(posixpath.join(folder.as_posix(), pattern)).split("/")
+    if "node_modules" not in parts:
+        return {}
+    at = len(parts) - 1 - parts[::-1].index("node_modules")  # the innermost node_modules
+    size = 3 if at + 1 < len(parts) and parts[at + 1].startswith("@") else 2  # @scope/name
+    if len(parts) <= at + size or any(glob.has_magic(p) for p in parts[:at + size]):
+        return {}  # not a path inside one named package
+    name = "/".join(parts[at + 1:at + size])
+    record = _npm_record("/".join(parts[:at + 1]))
+    entry = record.get(f"node_modules/{name}")
+    if not isinstance(entry, dict) or not entry.get("version") or not entry.get("integrity"):
+        return {}
+    if next(glob.iglob(pattern, root_dir=folder, recursive=True), None) is None:
+        return {}  # matches no file: the caller's error message
+    return {f"npm:{name}": f"{entry['version']} {entry['integrity']}"}
+
+
+def _npm_record(node_modules: str) -> dict:
+    """The `packages` of npm's hidden lockfile, by path of its file's (size, mtime)."""
+    path = os.path.join(node_modules, ".package-lock.json")
+    try:
+        info = os.stat(path)
+    except OSError:
+        return {}
+    key = (path, info.st_size, info.st_mtime_ns)
+    if key not in _records:
+        try:
+            packages = json.loads(Path(path).read_text(encoding="utf-8")).get("packages", {})
+        except (OSError, ValueError, AttributeError):
+            packages = {}
+        _records[key] = packages if isinstance(packages, dict) else {}
+    return _records[key]
+
+
+_records: dict[tuple[str, int, int], dict] = {}
 
 
 def _folder_files(folder: Path) -> dict[str, str]:

@@ -151,7 +151,7 @@ def prepare(build: Build, files: Files, config: MkDocsConfig, options: Notebooks
         executed = ready[src_uri]
         merged = merge_outputs(nb, executed)
         path = build.cache.path("notebooks", f"pages/{src_uri}")  # a working copy, cache on or off
-        write_if_changed(path, nbformat.writes(merged))
+        write_if_changed(path, nbformat.v4.writes(merged))  # both halves validated when read
         _point_at(f, path)
         info = executed.metadata.get("fromscratch", {})
         build.executed[src_uri] = Executed(src_uri, path, info.get("executed_at", ""), info.get("seconds", 0.0),

@@ -105,20 +105,26 @@ class StagedFile(File):
     MkDocs would otherwise copy every megabyte (Mermaid, the WASM, the model) on each rebuild."""
 
     def copy_file(self, dirty: bool = False) -> None:
-        src, dest = self.abs_src_path, self.abs_dest_path
-        assert src is not None
-        if os.path.isfile(dest):
-            s, d = os.stat(src), os.stat(dest)
-            if (s.st_ino == d.st_ino and s.st_dev == d.st_dev) or (
-                s.st_size == d.st_size and d.st_mtime >= s.st_mtime
-            ):
-                return
-            os.unlink(dest)
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
-        try:
-            os.link(src, dest)
-        except OSError:
-            shutil.copyfile(src, dest)
+        assert self.abs_src_path is not None
+        place(self.abs_src_path, self.abs_dest_path)
+
+
+def place(src: str | os.PathLike, dest: str | os.PathLike) -> None:
+    """Put `src` at `dest` in the site: nothing when already there, else a hard link (a copy
+    across file systems). Sources are replaced by rename, never rewritten in place, so a link
+    never shows a later version of the file."""
+    if os.path.isfile(dest):
+        s, d = os.stat(src), os.stat(dest)
+        if (s.st_ino == d.st_ino and s.st_dev == d.st_dev) or (
+            s.st_size == d.st_size and d.st_mtime >= s.st_mtime
+        ):
+            return
+        os.unlink(dest)
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)
 
 
 def add_staged(files: Files, config: MkDocsConfig, staged: dict[str, Path]) -> None:

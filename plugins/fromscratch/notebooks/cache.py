@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,8 @@ import nbformat.reader
 from nbformat import NotebookNode
 
 from ..cache import Cache, write_atomic
+
+log = logging.getLogger("mkdocs.plugins.fromscratch.notebooks")
 
 KEY_VERSION = 2  # bump when the meaning of a key changes
 
@@ -79,12 +82,34 @@ class NotebookCache:
         self.cache.write("notebooks", f"executed/{key}.ipynb", nbformat.writes(nb))
 
 
+def read_notebook(path: Path | str) -> NotebookNode:
+    """A notebook as `nbformat.read(path, as_version=4)` returns it, without the schema check:
+    that check compiles nbformat's schema and walks every cell, on every warm build, for files
+    that either run now (checked then, `check_schema`) or were written by this plugin."""
+    with open(path, encoding="utf-8") as fh:
+        return nbformat.convert(nbformat.reader.reads(fh.read()), 4)
+
+
+def check_schema(nb: NotebookNode, display: str) -> None:
+    """Warn (a strict build fails) when a notebook about to run breaks nbformat's schema."""
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as exc:
+        log.warning(f"{display}: not a valid notebook ({str(exc).splitlines()[0]}); "
+                    "open and save it in Jupyter to repair it")
+
+
 def _parse_executed(data: bytes) -> NotebookNode:
-    """An executed notebook we wrote: valid JSON, valid nbformat, with our run record."""
-    nb = nbformat.reader.reads(data.decode("utf-8"))  # validated once, below (reads() would too)
-    if nb.get("nbformat") != 4:
+    """An executed notebook we wrote: a version 4 notebook whose cells nbformat can read, with
+    our run record. A damaged entry (cut short, or not ours) fails here and is run again."""
+    nb = nbformat.reader.reads(data.decode("utf-8"))
+    if nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
         raise ValueError(f"nbformat {nb.get('nbformat')}, not 4")
-    nbformat.validate(nb)
+    for cell in nb.cells:
+        if cell.get("cell_type") not in ("code", "markdown", "raw") or not isinstance(cell.get("source"), str):
+            raise ValueError("a cell without a type or source")
+        if cell.cell_type == "code" and not isinstance(cell.get("outputs"), list):
+            raise ValueError("a code cell without outputs")
     if "executed_at" not in nb.metadata.get("fromscratch", {}):
         raise ValueError("no run record")
     return nb

@@ -26,6 +26,7 @@ from nbformat import NotebookNode
 from ..build import Build
 from ..errors import ShortcodeError
 from ..shortcodes.context import NOTEBOOK, PageContext
+from .cache import read_notebook
 from .pages import strip_cdn_scripts
 from .styles import WRAPPER, Stylesheet, renderer_versions
 from .styles import strip as strip_styles
@@ -61,7 +62,7 @@ def notebook(src: str, cells: str = "", show: str = "all", ctx: PageContext | No
         if (ctx.docs_dir / rel).is_file():
             raise ShortcodeError(f"notebook: docs/{rel} was not executed (are notebooks disabled?)")
         raise ShortcodeError(f"notebook: notebook {src!r} not found (looked for docs/{rel})")
-    nb = done.nb if done.nb is not None else nbformat.read(done.path, as_version=4)
+    nb = done.nb if done.nb is not None else read_notebook(done.path)
     chosen = select_cells(nb, cells, src)
     head, body = _render(build, nb, chosen, show)
     ctx.features.add(NOTEBOOK)

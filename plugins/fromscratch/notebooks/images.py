@@ -25,6 +25,8 @@ from pathlib import Path
 import nbformat
 from mkdocs.utils import get_relative_url
 
+from .cache import read_notebook
+
 log = logging.getLogger("mkdocs.plugins.fromscratch.notebooks")
 
 FOLDER = "assets/notebook-images"
@@ -56,7 +58,7 @@ class ImageStore:
         messages); `nb`: that notebook, when the build holds it already (not read again)."""
         if nb is None:
             try:
-                nb = nbformat.read(path, as_version=4)
+                nb = read_notebook(path)
             except (OSError, ValueError):
                 return  # the notebook page reports a broken notebook itself
         for number, cell in enumerate(nb.cells, start=1):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import logging
 import re
-import shutil
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,9 +24,18 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from ..assets import place
 from ..build import Build
 from ..errors import SourceError
-from .cache import Environment, NotebookCache, merge_outputs, notebook_key, write_if_changed
+from .cache import (
+    Environment,
+    NotebookCache,
+    check_schema,
+    merge_outputs,
+    notebook_key,
+    read_notebook,
+    write_if_changed,
+)
 from .environment import kernel_environment
 from .execute import Job, Outcome, default_workers, execute_all, kernel_executable, kernel_python
 from .inputs import notebook_inputs
@@ -110,7 +118,7 @@ def prepare(build: Build, files: Files, config: MkDocsConfig, options: Notebooks
         start = time.perf_counter()
         name = f"docs/{f.src_uri}"
         try:
-            nb = nbformat.read(f.abs_src_path, as_version=4)
+            nb = read_notebook(f.abs_src_path)
         except Exception as exc:  # noqa: BLE001 - any parse error is the author's to fix
             raise SourceError(name, None, f"not a readable notebook ({exc.__class__.__name__}: {exc})") from None
         key = notebook_key(nb, env, f.src_uri, notebook_inputs(Path(f.abs_src_path), nb, name, inputs_memo))
@@ -120,6 +128,7 @@ def prepare(build: Build, files: Files, config: MkDocsConfig, options: Notebooks
             ready[f.src_uri] = cached
             log.info(f"notebook {name}: cached, {time.perf_counter() - start:.2f} s")
         else:
+            check_schema(nb, name)
             jobs.append(Job(name, Path(f.abs_src_path).parent, nb, key))
 
     failures: list[Outcome] = []
@@ -167,7 +176,7 @@ def refresh_markdown(build: Build, files: Files, src_uris: list[str]) -> None:
         done = build.executed.get(src_uri)
         if f is None or done is None or done.nb is None:
             continue
-        nb = nbformat.read(f.abs_src_path, as_version=4)
+        nb = read_notebook(f.abs_src_path)
         merged = merge_outputs(nb, done.nb)
         write_if_changed(done.path, nbformat.writes(merged))
         _point_at(f, done.path)
@@ -233,7 +242,7 @@ def decorate(build: Build, content: str, page: Page, config: MkDocsConfig) -> st
 
 def reads_site_files(done: Executed) -> bool:
     """A notebook that declares inputs (metadata.fromscratch.inputs) needs files beside it."""
-    nb = done.nb if done.nb is not None else nbformat.read(done.path, as_version=4)
+    nb = done.nb if done.nb is not None else read_notebook(done.path)
     return bool(nb.metadata.get("fromscratch", {}).get("inputs"))
 
 
@@ -262,6 +271,4 @@ def copy_download(build: Build, page: Page) -> None:
     done = build.executed.get(page.file.src_uri)
     if done is None or not done.path.is_file():
         return
-    dest = Path(page.file.abs_dest_path).parent / Path(page.file.src_uri).name
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(done.path, dest)
+    place(done.path, Path(page.file.abs_dest_path).parent / Path(page.file.src_uri).name)  # linked

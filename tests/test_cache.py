@@ -492,3 +492,37 @@ def test_material_search_entries_are_reused_for_unchanged_pages_only(tmp_path: P
     damaged = run_mkdocs_build(project)
     assert damaged.ok, damaged.output
     assert "MARKED" not in index.read_text(encoding="utf-8")
+
+
+def test_an_executed_entry_is_checked_when_read_and_a_damaged_one_run_again(tmp_path: Path) -> None:
+    from fromscratch.cache import Cache
+    from fromscratch.notebooks.cache import NotebookCache
+
+    store = NotebookCache(Cache(tmp_path / "cache", enabled=True, project=str(tmp_path / "mkdocs.yml")))
+    nb = new_notebook(cells=[new_markdown_cell("# Run"), new_code_cell("print(1)")],
+                      metadata={"fromscratch": {"executed_at": "2026-11-29T10:00:00+00:00", "seconds": 0.5}})
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+    store.store("k", nb)
+    loaded = store.load("k")
+    assert loaded is not None and loaded.cells[1].outputs[0].text == "1\n" and loaded.cells[0].source == "# Run"
+    entry = tmp_path / "cache/notebooks/executed/k.ipynb"
+    good = entry.read_text(encoding="utf-8")
+    no_outputs = json.loads(good)
+    del no_outputs["cells"][1]["outputs"]
+    no_record = json.loads(good)
+    del no_record["metadata"]["fromscratch"]
+    for damaged in (good[: len(good) // 2], json.dumps(no_outputs), json.dumps(no_record), '{"nbformat": 3, "cells": []}'):
+        entry.write_text(damaged, encoding="utf-8")
+        assert store.load("k") is None  # not trusted: the notebook runs again
+        assert not entry.exists()
+
+
+def test_a_notebook_that_breaks_the_schema_is_named_before_it_runs(tmp_path: Path) -> None:
+    nb = json.loads(nbformat.writes(new_notebook(cells=[new_code_cell("print('ran')")])))
+    nb["cells"][0]["execution_count"] = "one"  # must be a number or null
+    project = make_project(tmp_path, {"index.md": "# Home\n", "ch/nb.ipynb": json.dumps(nb)},
+                           config_edit=cache_at(tmp_path / "cache"))
+    result = run_mkdocs_build(project)
+    assert not result.ok and "Traceback" not in result.output  # strict: the warning stops the build
+    assert "docs/ch/nb.ipynb: not a valid notebook (" in result.output
+    assert "fix that field" in result.output

@@ -96,7 +96,7 @@ def check_schema(nb: NotebookNode, display: str) -> None:
         nbformat.validate(nb)
     except nbformat.ValidationError as exc:
         log.warning(f"{display}: not a valid notebook ({str(exc).splitlines()[0]}); "
-                    "open and save it in Jupyter to repair it")
+                    "fix that field (Jupyter writes valid notebooks when it saves)")
 
 
 def _parse_executed(data: bytes) -> NotebookNode:

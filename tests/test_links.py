@@ -77,3 +77,24 @@ def test_a_near_miss_gets_the_nearest_page():
     assert links.nearest_page("/content/ch0/vector#top", FILES) == "/content/ch0/vectors/"
     assert links.nearest_page("/img/b.png", FILES) == "/img/a.png"
     assert links.nearest_page("/something/else/entirely/", FILES) is None
+
+
+def test_anchor_ids_are_every_id_and_name_a_start_tag_carries():
+    from fromscratch.links import anchor_ids
+
+    html = """<h2 id="cosine-similarity">Cosine</h2><a name='old-anchor'></a><div class="x" id=bare-id>
+    <p data-id="not-an-id">id="in text" &lt;span id="escaped"&gt;</p><span id="a&amp;b"></span><i id="">"""
+    assert anchor_ids(html) == {"cosine-similarity", "old-anchor", "bare-id", "a&b"}
+
+
+def test_a_link_to_an_anchor_the_page_lacks_is_named(tmp_path):
+    from conftest import make_project, run_mkdocs_build
+
+    project = make_project(tmp_path, {
+        # root-absolute links are rewritten by the plugin (MkDocs checks the anchors of the others)
+        "index.md": "# Home\n\n[fine](/other/#second-part) and [broken](/other/#no-such-part)\n",
+        "other.md": "# Other\n\n## Second part\n\nText.\n",
+    })
+    result = run_mkdocs_build(project)
+    assert "docs/index.md: link '/other/#no-such-part' names anchor #no-such-part, which that page does not have" in result.output
+    assert "#second-part" not in result.output

@@ -121,7 +121,7 @@ def sizes_html(sizes: Mapping[str, int], sections: int) -> str:
     return (
         f'<p class="fs-ask__sizes" {attrs} data-sections="{sections}">What this box downloads, from this site and '
         f"only when you use it: the embedding model and its runtime ({_mb(sizes['embedding'])}) and the vectors of "
-        f"the site's {sections} sections ({_mb(sizes['sections'])}) on your first question; the language model and "
-        f"its runtime ({_mb(sizes['generation'])}) only when you press the button that loads it. Your browser keeps "
-        "them for your next visit.</p>"
+        f"the site's {sections} sections ({_mb(sizes['sections'])}) on your first question; the language model, "
+        f"its tokenizer and its runtime ({_mb(sizes['generation'])}) only when you press the button that loads it. "
+        "Your browser keeps them for your next visit.</p>"
     )

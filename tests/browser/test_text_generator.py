@@ -79,13 +79,14 @@ def shared(gen_browser, gen_server: Server):  # noqa: ANN001, ANN201
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     loads: list[str] = []
-    page.on("load", lambda p: loads.append(p.url))
+    # DOMContentLoaded, not load: the worker can take control, and the page reload, before the
+    # first page's load event (a slow file) - never before its deferred scripts have run
+    page.on("domcontentloaded", lambda p: loads.append(p.url))
     page.goto(gen_server.base)
     # The plain server sends no COOP/COEP (like GitHub Pages): the site's service worker adds
     # them, and this page, which runs the language model, reloads itself once to be isolated.
     page.wait_for_function("self.crossOriginIsolated === true", timeout=30_000)
-    # the reloaded page's own load event can come well after its scripts run on a busy machine
-    # (seen once in CI-like runs: isolated, but the second load not yet fired a second later)
+    # the reloaded page's own event can come well after its scripts run on a busy machine
     deadline = time.monotonic() + 30
     while len(loads) < 2 and time.monotonic() < deadline:
         page.wait_for_timeout(100)

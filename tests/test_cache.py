@@ -211,7 +211,7 @@ def test_corpus_key_holds_every_model_file_and_entries_of_similar_names_survive(
     assert len(calls) == 3  # pets did not wipe pets-large's entry
 
 
-# -- damaged entries of mkdocs-jupyter's cache and the styles cache; one folder; eviction ------
+# -- damaged entries of the render cache and the styles cache; one folder; eviction -----------
 
 
 @pytest.fixture(scope="module")
@@ -232,18 +232,18 @@ def one_notebook(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 def test_every_cache_lives_in_one_folder_with_a_manifest(one_notebook) -> None:  # noqa: ANN001
     project, cache = one_notebook
     kinds = {p.name for p in cache.iterdir() if p.is_dir()}
-    assert {"notebooks", "mkdocs-jupyter", "styles"} <= kinds
-    assert not (project / ".cache/mkdocs-jupyter").exists()  # not beside the project as well
+    assert {"notebooks", "renders", "styles"} <= kinds
+    assert not (project / ".cache/renders").exists()  # not beside the project as well
     manifest = json.loads((cache / "manifest.json").read_text())
     used = {entry for build in manifest["builds"].values() for entry in build["entries"]}
     for entry in used:
         assert (cache / entry).is_file(), entry
-    assert any(e.startswith("mkdocs-jupyter/") for e in used) and any(e.startswith("styles/") for e in used)
+    assert any(e.startswith("renders/") for e in used) and any(e.startswith("styles/") for e in used)
 
 
 def test_damaged_render_and_style_entries_are_discarded_and_rebuilt(one_notebook) -> None:  # noqa: ANN001
     project, cache = one_notebook
-    damaged = list((cache / "mkdocs-jupyter").rglob("*.json")) + list((cache / "styles").glob("*.json"))
+    damaged = list((cache / "renders").rglob("*.json")) + list((cache / "styles").glob("*.json"))
     assert len(damaged) >= 3
     for entry in damaged:
         entry.write_bytes(entry.read_bytes()[:40])
@@ -252,6 +252,19 @@ def test_damaged_render_and_style_entries_are_discarded_and_rebuilt(one_notebook
     assert "hello hello" in result.page("nb/")
     for entry in damaged:
         json.loads(entry.read_text(encoding="utf-8"))  # written again, whole
+
+
+def test_a_warm_build_renders_no_notebook_page_and_loads_no_converter(one_notebook) -> None:  # noqa: ANN001
+    """Notebook pages come from the render cache: nbconvert (and mkdocs-jupyter, jupytext) cost
+    0.4 s to import, so a warm build must not even load them."""
+    project, _cache = one_notebook
+    result = run_mkdocs_build(project, env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert result.ok, result.output
+    assert "hello hello" in result.page("nb/")
+    assert "page rendered" not in result.output
+    imported = set(re.findall(r"^import time:.*\|\s*(\S+)\s*$", result.output, re.M))
+    assert "fromscratch.notebooks.render" in imported  # the import log is there to read
+    assert not {"nbconvert", "mkdocs_jupyter", "jupytext"} & imported
 
 
 def test_entries_the_build_did_not_use_are_evicted(one_notebook) -> None:  # noqa: ANN001
@@ -273,7 +286,7 @@ def test_entries_the_build_did_not_use_are_evicted(one_notebook) -> None:  # noq
     assert not any("gone" in p.name for p in after)
     executed = list((cache / "notebooks" / "executed").glob("*.ipynb"))
     assert len(executed) == 1
-    assert len(list((cache / "mkdocs-jupyter").rglob("*.json"))) == 1
+    assert len(list((cache / "renders").rglob("*.json"))) == 1
     if models.exists():
         assert (models / "all-MiniLM-L6-v2" / "tokenizer.json").is_file()  # fetched by make: kept
 
@@ -287,7 +300,7 @@ def test_cache_switched_off_reads_and_keeps_nothing(tmp_path: Path) -> None:
         assert result.ok, result.output
         assert states(result.output) == {"docs/nb.ipynb": "executed"}
         assert "42" in result.page("nb/")
-    assert not list(cache.glob("notebooks/executed/*")) and not list(cache.rglob("mkdocs-jupyter/**/*.json"))
+    assert not list(cache.glob("notebooks/executed/*")) and not list(cache.rglob("renders/**/*.json"))
 
 
 # -- two builds in one process ----------------------------------------------------------------
@@ -373,17 +386,19 @@ def test_a_cache_inside_docs_or_the_site_is_refused(tmp_path: Path, where: str) 
     assert f"fromscratch: cache_dir '{project / where}' is inside" in result.output
 
 
-def test_mkdocs_jupyter_renders_are_kept_per_renderer_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Its own key is the notebook's bytes and options: an nbconvert upgrade must not serve old HTML."""
-    from fromscratch import plugin
-    from fromscratch.cache import Cache
-    from fromscratch.notebooks import styles
+def test_page_renders_are_kept_per_renderer_version_and_stylesheet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An nbconvert upgrade, or CSS moved to another stylesheet, must not serve old HTML."""
+    from fromscratch.notebooks import render
+    from fromscratch.notebooks.styles import Stylesheet
 
-    cache = Cache(tmp_path, enabled=True, project="mkdocs.yml")
-    before = plugin.jupyter_cache_dir(cache)
-    assert before.parent == tmp_path / "mkdocs-jupyter"
-    monkeypatch.setattr(styles, "renderer_versions", lambda: "nbconvert=99.0")
-    assert plugin.jupyter_cache_dir(cache) != before
+    text = nbformat.writes(new_notebook(cells=[new_code_cell("1")]))
+    sheet = Stylesheet("assets/stylesheets/jupyter.1a2b3c4d.css")
+    before = render.render_key(text, sheet)
+    assert render.render_key(text, sheet) == before
+    assert render.render_key(text + " ", sheet) != before
+    assert render.render_key(text, Stylesheet("assets/stylesheets/jupyter.ffffffff.css")) != before
+    monkeypatch.setattr(render, "renderer_versions", lambda: "nbconvert=99.0")
+    assert render.render_key(text, sheet) != before
 
 
 # -- what warm builds and reloads no longer redo (issue 12) -----------------------------------

@@ -27,7 +27,7 @@ PLOT = new_notebook(
             "import matplotlib.pyplot as plt\nplt.plot([0, 1, 2], [0, value, 0])\nplt.show()",
             metadata={"tags": ["plot"]},
         ),
-        new_markdown_cell("That was the plot: the dot product $a \\cdot b$ of two rows."),
+        new_markdown_cell("## Reading the plot\n\nThat was the plot: the dot product $a \\cdot b$ of two rows."),
     ]
 )
 OTHER = new_notebook(
@@ -125,6 +125,25 @@ def test_notebook_becomes_a_page_with_its_outputs(site: tuple[BuildResult, Path]
         in page
     )
     assert notebook_lines(result) == {"docs/nb/plot.ipynb": "executed", "docs/other.ipynb": "executed"}
+
+
+def test_notebook_page_is_titled_and_outlined_by_its_headings(site: tuple[BuildResult, Path]) -> None:
+    result, _ = site
+    page = result.page("nb/plot/")
+    assert re.search(r"<title>Plotting a line - ", page)  # its first heading, not the file name
+    toc = page[page.index('class="md-nav md-nav--secondary"'):]
+    assert re.search(r'href="#reading-the-plot"', toc[: toc.index("</nav>")])  # "On this page"
+    assert 'id="reading-the-plot"' in page
+
+
+def test_mkdocs_jupyter_beside_the_notebook_step_is_refused(tmp_path: Path) -> None:
+    """Both would make pages of the same notebooks; one clear line says which to keep."""
+    def edit(config: str) -> str:
+        return config.replace("  - macros:\n", "  - mkdocs-jupyter:\n      execute: false\n  - macros:\n", 1)
+
+    result = run_mkdocs_build(make_project(tmp_path, {"index.md": "# Home\n"}, config_edit=edit))
+    assert not result.ok and "Traceback" not in result.output
+    assert "remove `- mkdocs-jupyter:`" in result.output
 
 
 def test_only_a_self_contained_notebook_offers_colab(built_site: BuildResult) -> None:

@@ -1,12 +1,11 @@
 """One cache folder for the whole plugin: `.cache/<kind>/...`, validated reads, atomic writes.
 
-Kinds: `notebooks` (executed notebooks and the copies mkdocs-jupyter renders), `embeds`
-(rendered inline cells), `styles` (the shared notebook stylesheet), `corpora` (widget corpus
-vectors), `generations` (the language model's tokenizer.json and build-time answers), `kernels`
-(what the notebook kernel has installed, per state of its site-packages), `search` (Material's
-search entries per page, search/material_index.py), `mkdocs-jupyter` (that plugin's render
-cache, pointed here by `plugin.py`) and
-`models` (fetched by `make setup`, never touched here).
+Kinds: `notebooks` (executed notebooks and the copies their pages render), `renders`
+(notebook pages' HTML, notebooks/render.py), `embeds` (rendered inline cells), `styles` (the
+shared notebook stylesheet), `corpora` (widget corpus vectors), `generations` (the language
+model's tokenizer.json and build-time answers), `kernels` (what the notebook kernel has
+installed, per state of its site-packages), `search` (Material's search entries per page,
+search/material_index.py) and `models` (fetched by `make setup`, never touched here).
 
 Every entry a build reads or writes is recorded; at the end of the build `manifest.json`
 lists them under this project's config file, and any entry of a managed kind that no
@@ -33,10 +32,10 @@ log = logging.getLogger("mkdocs.plugins.fromscratch.cache")
 T = TypeVar("T")
 
 MANIFEST = "manifest.json"
-# "models" is make's, never evicted; "embeddings" is where corpus vectors lived before
-# (its entries are never used now, so it empties on the first build)
-MANAGED = ("notebooks", "embeds", "styles", "corpora", "mkdocs-jupyter", "embeddings", "generations",
-           "kernels", "search")
+# "models" is make's, never evicted; "embeddings" (corpus vectors) and "mkdocs-jupyter" (that
+# plugin's renders) are where entries lived before: never used now, they empty on the next build
+MANAGED = ("notebooks", "renders", "embeds", "styles", "corpora", "generations", "kernels", "search",
+           "embeddings", "mkdocs-jupyter")
 _STALE_TMP = 3600  # seconds: older temporary files are leftovers of a killed writer
 
 

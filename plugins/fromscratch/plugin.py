@@ -6,8 +6,6 @@ here; no module keeps per-build state of its own.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from pathlib import Path
 
@@ -30,7 +28,6 @@ from .frontmatter import check_front_matter, escape_printed_values
 from .jupyter_log import quiet_mkdocs_jupyter
 from .notebooks import embed as notebook_embed
 from .notebooks import pages as notebook_pages
-from .notebooks import styles as notebook_styles
 from .notebooks.images import ImageStore
 from .runtime import fetch
 from .runtime import widgets as _widgets  # noqa: F401 - registers the widget shortcode
@@ -91,7 +88,12 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         # embeds skip Markdown's HTML parsers (one per config: `mkdocs serve` may keep the config)
         config.markdown_extensions[:] = [e for e in config.markdown_extensions if not isinstance(e, RawHtmlExtension)]
         config.markdown_extensions.append(RawHtmlExtension(self.build.raw))
-        _configure_jupyter(config, cache)
+        if self.config.notebooks.enabled and config.plugins.get("mkdocs-jupyter") is not None:
+            raise PluginError(
+                "fromscratch executes and renders notebook pages itself: remove `- mkdocs-jupyter:` from "
+                "`plugins:` in mkdocs.yml (or set fromscratch's `notebooks: {enabled: false}` to leave "
+                "notebooks to mkdocs-jupyter)"
+            )
         self._runtime = Runtime()
         self._runtime.on_config(self.config.runtime, self._root, cache)
         return config
@@ -113,8 +115,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
             fast_reload.rebuild_embedding_pages(files, edited)
         else:
             with fast_reload.remembering(config, files, self.build, is_serving(config)):
-                _discard_damaged_renders(self.build.cache)
-                notebook_pages.prepare(self.build, files, config, self.config.notebooks)  # before mkdocs-jupyter
+                notebook_pages.prepare(self.build, files, config, self.config.notebooks)
                 assets.add_vendor_files(files, config, self._root / self.config.node_modules)
                 self._runtime.on_files(files, config, self._root / self.config.node_modules)
                 self.build.classifiers = self._runtime.classifiers
@@ -125,9 +126,9 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
 
     # -- pages -------------------------------------------------------------
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
-        self.build.files = files  # the final list: mkdocs-jupyter has made notebooks pages by now
+        self.build.files = files  # the final list
         self._pages_seen += 1
-        notebook_pages.use_executed(self.build, page)  # before mkdocs-jupyter reads the notebook
+        notebook_pages.attach_render(self.build, page)  # a notebook page renders from the render cache
         ctx = PageContext(page.file.src_uri, Path(config.docs_dir), url=page.url, build=self.build)
         if notebook_pages.is_notebook_page(page):
             ctx.features.add(NOTEBOOK)
@@ -137,7 +138,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
     @event_priority(50)  # before mkdocs-macros renders the page
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         if notebook_pages.is_notebook_page(page):
-            return ""  # mkdocs-jupyter renders it; its JSON is no template for macros
+            return ""  # rendered from the notebook (notebooks/render.py); no template for macros
         ctx: PageContext = page.fromscratch
         self.build.raw.start_page()
         source = page.file.content_string
@@ -232,50 +233,9 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         for page, url, fragment in links.broken_anchors(self._pending_anchors, ids_for):
             log.warning(f"docs/{page}: link '{url}' names anchor #{fragment}, which that page does not have")
 
-        jupyter = config.plugins.get("mkdocs-jupyter")
-        used = getattr(jupyter, "_used_cache_paths", None)
-        renders = jupyter_cache_dir(self.build.cache)
-        for path in used if used is not None else renders.glob("*.json"):  # unknown: keep them all
-            self.build.cache.use(Path(path))
         pages = len(self.build.files.documentation_pages()) if self.build.files is not None else 0
         self.build.cache.finish(partial=self._pages_seen < pages)  # what this build used; evict the rest
         if self.build.cache.enabled:
             fetch.save_digests(self.build.cache.root)
         self._serve_report.on_post_build(config)  # last: every warning of this build is in
 
-
-def jupyter_cache_dir(cache: Cache) -> Path:
-    """mkdocs-jupyter's renders, one folder per version of the renderers: its own key is the
-    notebook's bytes and its options, so after an upgrade of nbconvert or mkdocs-jupyter it
-    would serve HTML rendered by the old versions."""
-    versions = hashlib.sha256(notebook_styles.renderer_versions().encode()).hexdigest()[:12]
-    return cache.root / "mkdocs-jupyter" / versions
-
-
-def _configure_jupyter(config: MkDocsConfig, cache: Cache) -> None:
-    """mkdocs-jupyter keeps its renders in our cache folder, under our switch. (Its own
-    default, `.cache/mkdocs-jupyter`, is relative to the current directory, not the project.)"""
-    jupyter = config.plugins.get("mkdocs-jupyter")
-    if jupyter is not None:
-        jupyter.config["cache_dir"] = str(jupyter_cache_dir(cache))
-        jupyter.config["cache"] = cache.enabled
-
-
-def _discard_damaged_renders(cache: Cache) -> None:
-    """mkdocs-jupyter reads its entries without a check and writes them in place, so one cut
-    short by a kill fails every later build with a JSONDecodeError: delete such entries first
-    (it renders them again). Reading them costs a few milliseconds."""
-    folder = jupyter_cache_dir(cache)
-    if not cache.enabled or not folder.is_dir():
-        return
-    names = [f"{folder.name}/{path.name}" for path in folder.glob("*.json")]
-    for name in names:
-        cache.read("mkdocs-jupyter", name, _parse_render)
-    cache.used.difference_update(f"mkdocs-jupyter/{name}" for name in names)  # checked, not yet used
-
-
-def _parse_render(data: bytes) -> dict:
-    entry = json.loads(data)
-    if not isinstance(entry.get("content"), str) or not isinstance(entry.get("toc_tokens"), list):
-        raise ValueError("not a mkdocs-jupyter render")
-    return entry

@@ -1,10 +1,9 @@
-"""The build side: execute (or reuse) every notebook, hand mkdocs-jupyter the executed copy.
+"""The build side: execute (or reuse) every notebook and make it a page.
 
-mkdocs-jupyter renders whatever file a page's `abs_src_path` names. In `on_files` we point
-each notebook's File at `<cache>/notebooks/pages/<src_uri>`: the notebook as the author wrote
-it, with the outputs of its cached execution. The file name is unchanged, so mkdocs-jupyter's
-own render cache and `nb_url` keep working, and nothing is ever written under docs/ (which
-`mkdocs serve` watches). What was executed is kept on the build object (`build.executed`).
+In `on_files` each notebook's File becomes a page File (render.py) whose `abs_src_path` is
+`<cache>/notebooks/pages/<src_uri>`: the notebook as the author wrote it, with the outputs of
+its cached execution. Nothing is ever written under docs/ (which `mkdocs serve` watches).
+What was executed is kept on the build object (`build.executed`).
 """
 
 from __future__ import annotations
@@ -40,7 +39,8 @@ from .environment import kernel_environment
 from .execute import Job, Outcome, default_workers, execute_all, kernel_executable, kernel_python
 from .inputs import notebook_inputs
 from .options import NotebooksConfig
-from .styles import add_stylesheet
+from .render import as_pages, attach, render_key
+from .styles import add_stylesheet, jupyter_theme
 from .styles import strip as strip_styles
 from .typeset import mark_math
 
@@ -58,7 +58,7 @@ _CDN_SCRIPT = re.compile(
 
 @dataclass
 class Executed:
-    """A notebook ready to render: the file mkdocs-jupyter reads, and when/how long it ran."""
+    """A notebook ready to render: its executed copy, when and how long it ran."""
 
     src_uri: str
     path: Path
@@ -68,6 +68,7 @@ class Executed:
     # dozen times, and each shortcode runs twice (checked, then rendered); parsing and
     # validating the file every time cost more than the rest of a warm build. Read only.
     nb: nbformat.NotebookNode | None = None
+    render_key: str = ""  # its page's entry in the render cache (render.py)
 
 
 def check_site_dir(cache_root: Path, config: MkDocsConfig) -> None:
@@ -95,11 +96,12 @@ def check_unique_urls(notebooks: list[File], files: Files) -> None:
 
 
 def prepare(build: Build, files: Files, config: MkDocsConfig, options: NotebooksConfig) -> None:
-    """Execute what is not cached (in parallel), then point each notebook File at its executed copy."""
+    """Execute what is not cached (in parallel), then make each notebook a page of its executed copy."""
     build.executed = {}
     notebooks = [f for f in files if f.src_uri.endswith(".ipynb") and f.abs_src_path]
-    # even unexecuted notebooks render with mkdocs-jupyter's CSS
-    build.stylesheet = add_stylesheet(files, config, build.cache)
+    # off, notebooks are mkdocs-jupyter's to render when it is configured (the benchmark's anchor)
+    theme = "" if options.enabled else jupyter_theme(config)
+    build.stylesheet = add_stylesheet(files, config, build.cache, theme)
     if not notebooks or not options.enabled:
         return
     check_unique_urls(notebooks, files)
@@ -156,15 +158,17 @@ def prepare(build: Build, files: Files, config: MkDocsConfig, options: Notebooks
     for outcome in outcomes:
         ready[outcome.job.name.removeprefix("docs/")] = outcome.nb  # type: ignore[assignment]
 
-    for src_uri, (f, nb, _key) in sources.items():
+    pages = as_pages(files, notebooks)
+    for src_uri, (_f, nb, _key) in sources.items():
         executed = ready[src_uri]
         merged = merge_outputs(nb, executed)
         path = build.cache.path("notebooks", f"pages/{src_uri}")  # a working copy, cache on or off
-        write_if_changed(path, nbformat.v4.writes(merged))  # both halves validated when read
-        _point_at(f, path)
+        text = nbformat.v4.writes(merged)
+        write_if_changed(path, text)  # both halves validated when read
+        _point_at(pages[src_uri], path)
         info = executed.metadata.get("fromscratch", {})
         build.executed[src_uri] = Executed(src_uri, path, info.get("executed_at", ""), info.get("seconds", 0.0),
-                                           merged)
+                                           merged, render_key(text, build.stylesheet))
 
 
 def refresh_markdown(build: Build, files: Files, src_uris: list[str]) -> None:
@@ -176,11 +180,13 @@ def refresh_markdown(build: Build, files: Files, src_uris: list[str]) -> None:
         done = build.executed.get(src_uri)
         if f is None or done is None or done.nb is None:
             continue
-        nb = read_notebook(f.abs_src_path)
+        nb = read_notebook(build.docs_dir / src_uri)  # the File is the page of the last build's copy
         merged = merge_outputs(nb, done.nb)
-        write_if_changed(done.path, nbformat.writes(merged))
+        text = nbformat.v4.writes(merged)
+        write_if_changed(done.path, text)
         _point_at(f, done.path)
-        build.executed[src_uri] = Executed(src_uri, done.path, done.executed_at, done.seconds, merged)
+        build.executed[src_uri] = Executed(src_uri, done.path, done.executed_at, done.seconds, merged,
+                                           render_key(text, build.stylesheet))
 
 
 def _point_at(f: File, path: Path) -> None:
@@ -188,11 +194,11 @@ def _point_at(f: File, path: Path) -> None:
     f.abs_src_path = str(path)
 
 
-def use_executed(build: Build, page: Page) -> None:
-    """Point the page's File at the executed copy again: mkdocs-jupyter wraps Files after on_files."""
+def attach_render(build: Build, page: Page) -> None:
+    """A notebook page renders from the render cache (render.py), not from Markdown."""
     done = build.executed.get(page.file.src_uri)
     if done is not None:
-        _point_at(page.file, done.path)
+        attach(page, done, build.cache, build.stylesheet)
 
 
 def is_notebook_page(page: Page) -> bool:
@@ -205,12 +211,11 @@ def strip_cdn_scripts(content: str) -> str:
 
 
 def decorate(build: Build, content: str, page: Page, config: MkDocsConfig) -> str:
-    """The run-info bar (when and how long, download, Colab) above a notebook page; its CSS
-    left to the shared stylesheet, its math marked for KaTeX."""
-    content = mark_math(strip_styles(strip_cdn_scripts(content), build.stylesheet))
+    """The run-info bar (when and how long, download, Colab) above a notebook page. (Its CSS
+    is left to the shared stylesheet and its math marked when it is rendered, render.py.)"""
     done = build.executed.get(page.file.src_uri)
-    if done is None:
-        return content
+    if done is None:  # rendered by mkdocs-jupyter: the same clean-up here
+        return mark_math(strip_styles(strip_cdn_scripts(content), build.stylesheet))
     name = Path(page.file.src_uri).name
     parts = ['<div class="nb-runinfo" role="note">']
     when = _when(done.executed_at)

@@ -1,8 +1,9 @@
 """One shared stylesheet for notebook content, instead of its CSS inlined in every page.
 
-mkdocs-jupyter renders each notebook with nbconvert's lab template, which inlines the whole
-notebook CSS (Pygments, JupyterLab's variables and widgets, the theme, Mermaid: ~600 KB)
-into every page, and every Markdown page that embeds cells carried a copy too. The CSS is
+Notebook pages and embeds are rendered with nbconvert's lab template (through mkdocs-jupyter's
+converter), which inlines the whole notebook CSS (Pygments, JupyterLab's variables and
+widgets, the theme, Mermaid: ~600 KB) into every page, and every Markdown page that embeds
+cells carried a copy too. The CSS is
 the same for every notebook of one mkdocs-jupyter/nbconvert version and theme, so:
 
 - `add_stylesheet` (on_files) renders a tiny probe notebook once, keeps the `<style>` blocks
@@ -168,9 +169,9 @@ def jupyter_theme(config: MkDocsConfig) -> str | None:
     return str(plugin.config.get("theme", "") or "")
 
 
-def add_stylesheet(files: Files, config: MkDocsConfig, cache: Cache | None) -> Stylesheet:
-    """Add the shared notebook stylesheet to the site when it has notebooks to render."""
-    theme = jupyter_theme(config)
+def add_stylesheet(files: Files, config: MkDocsConfig, cache: Cache | None, theme: str | None) -> Stylesheet:
+    """Add the shared notebook stylesheet to the site when it has notebooks to render (in
+    nbconvert's `theme`; None: nobody renders them)."""
     if theme is None or not any(f.src_uri.endswith(".ipynb") for f in files):
         return Stylesheet()
     css, blocks = build_css(theme, cache)

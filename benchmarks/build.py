@@ -6,8 +6,8 @@
 
 Writes two throwaway projects (the real mkdocs.yml and overrides) with the same notebooks
 (synthetic ones: numpy work of about a second plus a matplotlib plot each; or the site's
-own): ours (our executor; mkdocs-jupyter only renders) and the anchor (mkdocs-jupyter
-`execute: true`, our executor off, the Markdown pages' embeds removed since mkdocs-jupyter
+own): ours (our executor and page renderer; mkdocs-jupyter not loaded) and the anchor
+(mkdocs-jupyter `execute: true` executes and renders, our executor off, the Markdown pages' embeds removed since mkdocs-jupyter
 cannot show cells in a Markdown page), each with its own cache folder. Then times whole
 `mkdocs build` runs, start to finish, as an author would wait for them:
 
@@ -79,10 +79,11 @@ def make_site_project(base: Path) -> Path:
 
 
 def configure(project: Path, *, ours: bool, mj_cache: bool, keep_nav: bool = False) -> None:
+    """The site's mkdocs.yml for one side; run again before a later commit's warm builds."""
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     if not keep_nav:
         config = re.sub(r"(?m)^nav:\n(?:[ \t]+.*\n|\n)*", "", config)  # automatic nav
-    # one cache folder for everything (mkdocs-jupyter's renders included), switched on or off
+    # our cache folder, switched on or off; mkdocs-jupyter's beside it (ours would evict it)
     cache = project.parent / ("cache-ours" if ours else "cache-exec")
     notebooks = "" if ours else "      notebooks:\n        enabled: false\n"
     switch = "true" if (ours or mj_cache) else "false"
@@ -90,15 +91,17 @@ def configure(project: Path, *, ours: bool, mj_cache: bool, keep_nav: bool = Fal
     config = config.replace("  - fromscratch:\n", entry, 1) if "  - fromscratch:\n" in config else (
         config.replace("  - fromscratch\n", entry, 1)
     )
-    jupyter = (  # the site's own options (jupytext reads no Markdown page), for both
+    jupyter = "" if ours else (  # jupytext reads no Markdown page (as the site had it)
         "  - mkdocs-jupyter:\n"
         '      include: ["*.ipynb"]\n'
         '      ignore: ["*.md", "*.py"]\n'
-        f"      execute: {'false' if ours else 'true'}\n"
+        "      execute: true\n"
         "      kernel_name: fromscratch\n"
+        f"      cache: {switch}\n"
+        f"      cache_dir: {project.parent / 'mkdocs-jupyter-cache'}\n"
     )
-    config = re.sub(r"(?m)^  - mkdocs-jupyter:.*\n(?:      .*\n)*", jupyter, config)
-    assert "ignore:" in config, "the mkdocs-jupyter block was not replaced"
+    assert "  - macros:\n" in config
+    config = config.replace("  - macros:\n", jupyter + "  - macros:\n", 1)
     (project / "mkdocs.yml").write_text(config, encoding="utf-8")
 
 
@@ -136,7 +139,7 @@ COLD_THEIRS = "mkdocs-jupyter `execute: true`, cold (empty cache; what it does o
 
 
 def prepare(work: Path, args: argparse.Namespace) -> tuple[Path, Path]:
-    """Two projects: ours (our executor, mkdocs-jupyter only renders) and the anchor
+    """Two projects: ours (our executor and renderer) and the anchor
     (mkdocs-jupyter executes; our executor off; the Markdown pages' embeds removed, as
     mkdocs-jupyter cannot show cells inside a Markdown page). Each has its own cache folder."""
     projects = []
@@ -167,24 +170,27 @@ def cold(ours: Path, anchor: Path, side_by_side: bool) -> list[tuple[str, float,
     return [(COLD_OURS, a[0], counts(a[1])), (COLD_THEIRS, b[0], f"{theirs} executed by mkdocs-jupyter")]
 
 
-def same_pages(ours: Path) -> Path:
+def same_pages(ours: Path, keep_nav: bool) -> Path:
     """Our project with the anchor's pages (the Markdown pages' embeds removed) and a copy of
     our warm cache: our notebook machinery against mkdocs-jupyter's on identical pages."""
     base = ours.parent.parent / "same"
     if not base.exists():
         shutil.copytree(ours.parent, base, symlinks=True)
-        config = base / "project" / "mkdocs.yml"
-        config.write_text(config.read_text(encoding="utf-8").replace(str(ours.parent), str(base)), encoding="utf-8")
+        configure(base / "project", ours=True, mj_cache=True, keep_nav=keep_nav)
         for page in (base / "project" / "docs").rglob("*.md"):
             page.write_text(EMBED.sub("", page.read_text(encoding="utf-8")), encoding="utf-8")
         build(base / "project")  # settles the cache to these pages (not timed)
     return base / "project"
 
 
-def warm(ours: Path, anchor: Path, repeat: int) -> list[tuple[str, float, str]]:
+def warm(ours: Path, anchor: Path, repeat: int, keep_nav: bool) -> list[tuple[str, float, str]]:
+    for project, mine in ((ours, True), (anchor, False), (ours.parent.parent / "same" / "project", True)):
+        if project.exists():  # this commit's configuration, on the caches a cold phase filled
+            configure(project, ours=mine, mj_cache=True, keep_nav=keep_nav)
+            build(project)  # settles the caches to this commit (a new render format, the last edit): not timed
     rows = []
     runs = []
-    same = same_pages(ours)
+    same = same_pages(ours, keep_nav)
     for _ in range(repeat):  # interleaved, so all see the same load
         runs.append((build(ours), build(anchor), build(same)))
     mine = [r[0] for r in runs]
@@ -242,7 +248,7 @@ def main() -> None:
             ours, anchor = work / "ours" / "project", work / "anchor" / "project"
             data = json.loads(results.read_text(encoding="utf-8"))
             load = load_average()
-            data["warm"] = warm(ours, anchor, args.repeat)
+            data["warm"] = warm(ours, anchor, args.repeat, keep_nav=args.site)
             data["warm_load"], data["warm_commit"] = load, commit()
             results.write_text(json.dumps(data), encoding="utf-8")
         data = json.loads(results.read_text(encoding="utf-8"))

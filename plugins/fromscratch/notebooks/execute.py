@@ -25,8 +25,6 @@ from typing import IO
 
 from jupyter_core.paths import jupyter_path
 from mkdocs.exceptions import PluginError
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -145,6 +143,10 @@ class _Failed(Exception):
 
 
 async def _run(job: Job, kernel: str, timeout: int) -> NotebookNode:
+    # imported here: a warm build runs no kernel, and nbclient costs 40 ms to import
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
     nb = copy.deepcopy(job.nb)
     current = {"index": -1}
 

@@ -257,11 +257,13 @@ def test_damaged_render_and_style_entries_are_discarded_and_rebuilt(one_notebook
 def test_a_warm_build_renders_no_notebook_page_and_loads_no_converter(one_notebook) -> None:  # noqa: ANN001
     """Notebook pages come from the render cache: nbconvert (and mkdocs-jupyter, jupytext) cost
     0.4 s to import, so a warm build must not even load them; nor nbclient, as no kernel runs."""
-    project, _cache = one_notebook
+    project, cache = one_notebook
+    renders = {p: p.stat().st_mtime_ns for p in (cache / "renders").rglob("*.json")}
+    assert renders
     result = run_mkdocs_build(project, env={"PYTHONPROFILEIMPORTTIME": "1"})
     assert result.ok, result.output
     assert "hello hello" in result.page("nb/")
-    assert "page rendered" not in result.output
+    assert {p: p.stat().st_mtime_ns for p in (cache / "renders").rglob("*.json")} == renders  # none written again
     imported = set(re.findall(r"^import time:.*\|\s*(\S+)\s*$", result.output, re.M))
     assert "fromscratch.notebooks.render" in imported  # the import log is there to read
     assert not {"nbconvert", "mkdocs_jupyter", "jupytext", "nbclient"} & imported

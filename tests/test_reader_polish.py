@@ -60,8 +60,9 @@ def test_every_notebook_figure_on_the_site_has_its_own_alt_text(built_site: Buil
     assert "figures without alt text" not in built_site.output
 
 
-def test_build_log_has_one_line_per_notebook_not_mkdocs_jupyters(built_site: BuildResult) -> None:
+def test_build_log_has_one_line_per_notebook(built_site: BuildResult) -> None:
     log = built_site.output
     assert "Converting notebook" not in log and "Cache miss" not in log and "Copied jupyter file" not in log
     notebooks = len(list((built_site.project / "docs").rglob("*.ipynb")))
     assert len(re.findall(r"notebook docs/\S+\.ipynb: (?:executed|cached)", log)) == notebooks
+    assert len(re.findall(r"notebook docs/\S+\.ipynb:", log)) == notebooks  # and no other line about one

@@ -25,7 +25,7 @@ from .cache import Cache
 from .config import FromScratchConfig
 from .csp import ContentSecurityPolicy
 from .frontmatter import check_front_matter, escape_printed_values
-from .jupyter_log import quiet_mkdocs_jupyter
+from .jupyter_log import quiet_other_plugins
 from .notebooks import embed as notebook_embed
 from .notebooks import pages as notebook_pages
 from .notebooks.images import ImageStore
@@ -78,7 +78,7 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         self._serve_report.on_config(config)
         self._csp = ContentSecurityPolicy(serve=is_serving(config))
         errors.one_line_page_errors()
-        quiet_mkdocs_jupyter()  # one line per notebook is ours (notebooks/pages.py)
+        quiet_other_plugins()  # one line per notebook is ours (notebooks/pages.py)
         cache = Cache((self._root / self.config.cache_dir).resolve(), enabled=self.config.cache,
                       project=str(Path(config.config_file_path).resolve()))
         notebook_pages.check_site_dir(cache.root, config)

@@ -77,7 +77,8 @@ def attach(page: Page, done: Executed, cache: Cache, sheet: Stylesheet | None) -
             entry = convert(done.path, sheet)
             if done.render_key:
                 cache.write(KIND, done.render_key, json.dumps(entry))
-            log.info(f"notebook docs/{done.src_uri}: page rendered, {time.perf_counter() - start:.2f} s")
+            # debug: the log keeps one line per notebook (executed or cached, pages.py)
+            log.debug(f"notebook docs/{done.src_uri}: page rendered, {time.perf_counter() - start:.2f} s")
         self.content = entry["content"]
         self.toc = get_toc(entry["toc_tokens"])
         if entry["title"] is not None:

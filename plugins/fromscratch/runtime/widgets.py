@@ -35,6 +35,9 @@ CLASSIFIER_WIDGETS: dict[str, str] = {"spam-filter": "spam", "threshold-explorer
 # ask/widget.py)
 BUILT_WIDGETS = ("rag-qa", "ask-site")
 
+# widgets that run no model in the page: they show what the build measured (their no-JavaScript text says so)
+NO_MODEL = frozenset({"chunking-lab", "threshold-explorer"})
+
 DEFAULT_CORPORA = "data/corpora"  # relative to docs_dir, when a page has no build (unit tests)
 
 
@@ -102,10 +105,15 @@ def _classifier_widget(name: str, corpus: str, classifier: str, built: list[str]
 
 
 def _element(name: str, attr: str) -> str:
+    does = (
+        "shows results measured when the site was built"
+        if name in NO_MODEL
+        else "runs a small AI model in your browser"
+    )
     return (
         f'<div class="fs-widget-host" data-fs-widget="{name}">\n'
-        f'<{name}{attr}><p class="fs-widget__fallback">This interactive example runs a small AI model '
-        f"in your browser and needs JavaScript.</p></{name}>\n"
+        f'<{name}{attr}><p class="fs-widget__fallback">This interactive example {does} '
+        f"and needs JavaScript.</p></{name}>\n"
         "</div>"
     )
 

@@ -27,7 +27,7 @@ from ..build import Build
 from ..errors import ShortcodeError
 from ..shortcodes.context import NOTEBOOK, PageContext
 from .cache import read_notebook
-from .pages import strip_cdn_scripts
+from .render import strip_cdn_scripts
 from .styles import WRAPPER, Stylesheet, renderer_versions
 from .styles import strip as strip_styles
 from .typeset import mark_math

@@ -39,21 +39,11 @@ from .environment import kernel_environment
 from .execute import Job, Outcome, default_workers, execute_all, kernel_executable, kernel_python
 from .inputs import notebook_inputs
 from .options import NotebooksConfig
-from .render import as_pages, attach, render_key
+from .render import as_pages, attach, render_key, tidy
 from .styles import add_stylesheet, jupyter_theme
-from .styles import strip as strip_styles
-from .typeset import mark_math
 
 log = logging.getLogger("mkdocs.plugins.fromscratch.notebooks")
 
-# nbconvert's templates load MathJax and Mermaid from CDNs (or an empty src); the site serves its own.
-_CDN_SCRIPT = re.compile(
-    r"<script[^>]*\ssrc=\"(?:https?://[^\"]*(?:mathjax|mermaid)[^\"]*)?\"[^>]*>\s*</script>"
-    r"|<script type=\"text/x-mathjax-config\">.*?</script>"
-    r"|<script type=\"module\">[^<]*?https?://cdn[^<]*?mermaid.*?</script>"
-    r"|<!-- (?:load mathjax|mathjax configuration|end of (?:mathjax|mermaid) configuration) -->",
-    re.S | re.I,
-)
 
 
 @dataclass
@@ -64,11 +54,11 @@ class Executed:
     path: Path
     executed_at: str
     seconds: float
+    render_key: str  # its page's entry in the render cache (render.py)
     # the same notebook in memory, for the page's embeds: a Markdown page may embed cells a
     # dozen times, and each shortcode runs twice (checked, then rendered); parsing and
     # validating the file every time cost more than the rest of a warm build. Read only.
     nb: nbformat.NotebookNode | None = None
-    render_key: str = ""  # its page's entry in the render cache (render.py)
 
 
 def check_site_dir(cache_root: Path, config: MkDocsConfig) -> None:
@@ -168,7 +158,7 @@ def prepare(build: Build, files: Files, config: MkDocsConfig, options: Notebooks
         _point_at(pages[src_uri], path)
         info = executed.metadata.get("fromscratch", {})
         build.executed[src_uri] = Executed(src_uri, path, info.get("executed_at", ""), info.get("seconds", 0.0),
-                                           merged, render_key(text, build.stylesheet))
+                                           render_key(text, build.stylesheet), merged)
 
 
 def refresh_markdown(build: Build, files: Files, src_uris: list[str]) -> None:
@@ -185,8 +175,8 @@ def refresh_markdown(build: Build, files: Files, src_uris: list[str]) -> None:
         text = nbformat.v4.writes(merged)
         write_if_changed(done.path, text)
         _point_at(f, done.path)
-        build.executed[src_uri] = Executed(src_uri, done.path, done.executed_at, done.seconds, merged,
-                                           render_key(text, build.stylesheet))
+        build.executed[src_uri] = Executed(src_uri, done.path, done.executed_at, done.seconds,
+                                           render_key(text, build.stylesheet), merged)
 
 
 def _point_at(f: File, path: Path) -> None:
@@ -205,17 +195,13 @@ def is_notebook_page(page: Page) -> bool:
     return page.file.src_uri.endswith(".ipynb")
 
 
-def strip_cdn_scripts(content: str) -> str:
-    """Drop nbconvert's CDN MathJax/Mermaid loaders: everything must come from the site itself."""
-    return _CDN_SCRIPT.sub("", content)
-
 
 def decorate(build: Build, content: str, page: Page, config: MkDocsConfig) -> str:
     """The run-info bar (when and how long, download, Colab) above a notebook page. (Its CSS
     is left to the shared stylesheet and its math marked when it is rendered, render.py.)"""
     done = build.executed.get(page.file.src_uri)
     if done is None:  # rendered by mkdocs-jupyter: the same clean-up here
-        return mark_math(strip_styles(strip_cdn_scripts(content), build.stylesheet))
+        return tidy(content, build.stylesheet)
     name = Path(page.file.src_uri).name
     parts = ['<div class="nb-runinfo" role="note">']
     when = _when(done.executed_at)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,15 @@ if TYPE_CHECKING:
     from .pages import Executed
 
 log = logging.getLogger("mkdocs.plugins.fromscratch.notebooks")
+
+# nbconvert's templates load MathJax and Mermaid from CDNs (or an empty src); the site serves its own.
+_CDN_SCRIPT = re.compile(
+    r"<script[^>]*\ssrc=\"(?:https?://[^\"]*(?:mathjax|mermaid)[^\"]*)?\"[^>]*>\s*</script>"
+    r"|<script type=\"text/x-mathjax-config\">.*?</script>"
+    r"|<script type=\"module\">[^<]*?https?://cdn[^<]*?mermaid.*?</script>"
+    r"|<!-- (?:load mathjax|mathjax configuration|end of (?:mathjax|mermaid) configuration) -->",
+    re.S | re.I,
+)
 
 KIND = "renders"
 _FORMAT = "page-1"  # bump when the post-processing or the entry's fields change
@@ -71,12 +81,11 @@ def attach(page: Page, done: Executed, cache: Cache, sheet: Stylesheet | None) -
     """Make `page.render` fill the page from the cache (or convert and store on a miss)."""
 
     def render(self: Page, config: MkDocsConfig, files: Files) -> None:  # noqa: ARG001 - MkDocs' signature
-        entry = cache.read(KIND, done.render_key, _parse_entry) if done.render_key else None
+        entry = cache.read(KIND, done.render_key, _parse_entry)
         if entry is None:
             start = time.perf_counter()
             entry = convert(done.path, sheet)
-            if done.render_key:
-                cache.write(KIND, done.render_key, json.dumps(entry))
+            cache.write(KIND, done.render_key, json.dumps(entry))
             # debug: the log keeps one line per notebook (executed or cached, pages.py)
             log.debug(f"notebook docs/{done.src_uri}: page rendered, {time.perf_counter() - start:.2f} s")
         self.content = entry["content"]
@@ -98,14 +107,22 @@ def convert(path: Path, sheet: Stylesheet | None) -> dict[str, Any]:
     from markdown.extensions.toc import TocExtension
     from mkdocs_jupyter.convert import nb2html, nb2md  # heavy: only when a render is missing
 
-    from .pages import strip_cdn_scripts
-
-    content = mark_math(strip_styles(strip_cdn_scripts(nb2html(str(path))), sheet))
+    content = tidy(nb2html(str(path)), sheet)
     md = Markdown(extensions=[TocExtension(toc_depth=TOC_DEPTH)])
     md.convert(nb2md(str(path)))
     tokens = md.toc_tokens
     title = next((t["name"] for t in tokens if t["level"] == 1), None)
     return {"content": content, "toc_tokens": tokens, "title": title}
+
+
+def strip_cdn_scripts(content: str) -> str:
+    """Drop nbconvert's CDN MathJax/Mermaid loaders: everything must come from the site itself."""
+    return _CDN_SCRIPT.sub("", content)
+
+def tidy(content: str, sheet: Stylesheet | None) -> str:
+    """A rendered notebook as the site serves it: no CDN scripts, the template's CSS left to the
+    shared stylesheet, math marked for KaTeX."""
+    return mark_math(strip_styles(strip_cdn_scripts(content), sheet))
 
 
 def _parse_entry(data: bytes) -> dict[str, Any]:

@@ -177,9 +177,11 @@ class FromScratchPlugin(BasePlugin[FromScratchConfig]):
         # notebook pages: also resolve their Markdown cells' links to .md/.ipynb files
         src = page.file.src_uri if notebook_pages.is_notebook_page(page) else None
         html, found = links.rewrite(html, page.url, files, src)
-        source = page.file.content_string
         for link in found:
             if link.target is None:
+                # read only for a broken link; a notebook page's File is its executed copy, not the author's
+                source = ((self.build.docs_dir / src).read_text(encoding="utf-8") if src
+                          else page.file.content_string)
                 line = links.line_in_source(source, link.url)
                 where = f"docs/{page.file.src_uri}" + (f":{line}" if line else "")
                 near = links.nearest_page(link.url, files)

@@ -58,8 +58,8 @@ class NotebookPageFile(File):
 
 
 def as_pages(files: Files, notebooks: list[File]) -> dict[str, File]:
-    """Replace each notebook File with a page File at the same place in the list (the order
-    MkDocs uses where no nav is given); the new Files by src_uri."""
+    """Replace each notebook File with a page File (at the end of the list: without a `nav:`,
+    MkDocs sorts pages by path itself); the new Files by src_uri."""
     pages: dict[str, File] = {}
     for f in notebooks:
         page = NotebookPageFile(f.src_path, f.src_dir, f.dest_dir, f.use_directory_urls, inclusion=f.inclusion)
